@@ -1,0 +1,278 @@
+//! Client configuration: endpoint, credentials, timeouts, limits.
+//!
+//! Sources, later ones winning: built-in defaults, then the environment
+//! (`DCAMS_ENDPOINT`, `DCAMS_USER`, `DCAMS_PASS`, `DCAMS_TEST_KEY`,
+//! `DCAMS_CONNECT_TIMEOUT_MS`, `DCAMS_TIMEOUT_MS`), then explicit settings
+//! (Rust fields, or the JSON configuration object of the C and Python layers,
+//! see [`Config::from_json`]).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::error::{Error, ErrorKind};
+
+/// The production endpoint of the storage API (spec: "Transport").
+pub const DEFAULT_ENDPOINT: &str = "https://dcams.app/v3/stable/api/storage";
+/// Default time to establish a connection, TLS handshake included: 10 000 ms.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deadline for a whole call (connect, upload, response): 120 000 ms.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default largest response body accepted: 256 MiB (getDocumentImages returns
+/// both images as base64).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A secret string (password, test key): never shown by `Debug`, wiped from
+/// memory when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(Zeroizing::new(value.into()))
+    }
+    /// The secret itself; only the request body builder should need it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret::new(s)
+    }
+}
+
+/// Everything a [`Client`](super::Client) needs. Build it with
+/// [`Config::default`] (built-in defaults only), [`Config::from_env`] or
+/// [`Config::from_json`], then adjust fields.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Storage endpoint URL. `https://` always; `http://` only to a loopback
+    /// address (127.0.0.0/8, ::1, `localhost`) unless
+    /// [`danger_allow_plain_http`](Config::danger_allow_plain_http) is set.
+    pub endpoint: String,
+    /// API user name (`user` in the body).
+    pub user: Option<String>,
+    /// API password (`pass` in the body).
+    pub pass: Option<Secret>,
+    /// Test key sent as `target.test_key` on every call unless the call gives its own.
+    pub test_key: Option<Secret>,
+    /// Time allowed to connect, TLS handshake included.
+    pub connect_timeout: Duration,
+    /// Deadline for a whole call, from the first byte of connecting to the last byte of the response.
+    pub timeout: Duration,
+    /// Largest response body accepted, in bytes; a larger one fails with `BadResponse`.
+    pub max_response_bytes: u64,
+    /// Reject documents whose leading bytes are not a known image format
+    /// (JPEG, PNG, GIF, WebP, TIFF, BMP, HEIF/HEIC/AVIF, PDF). Default true;
+    /// false sends any non-empty bytes.
+    pub check_image_format: bool,
+    /// Allow `http://` to a non-loopback host, sending the password in clear
+    /// text. Default false. Never set this outside a closed test network.
+    pub danger_allow_plain_http: bool,
+}
+
+impl Default for Config {
+    /// The built-in defaults, ignoring the environment: production endpoint,
+    /// no credentials, 10 s connect, 120 s overall, 256 MiB responses.
+    fn default() -> Config {
+        Config {
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            user: None,
+            pass: None,
+            test_key: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            check_image_format: true,
+            danger_allow_plain_http: false,
+        }
+    }
+}
+
+/// The JSON configuration object (every member optional; unknown members are
+/// an error so that typos do not pass silently).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigPatch {
+    endpoint: Option<String>,
+    user: Option<String>,
+    pass: Option<String>,
+    test_key: Option<String>,
+    connect_timeout_ms: Option<u64>,
+    timeout_ms: Option<u64>,
+    max_response_bytes: Option<u64>,
+    check_image_format: Option<bool>,
+    danger_allow_plain_http: Option<bool>,
+}
+
+impl Config {
+    /// Defaults overridden by the environment: `DCAMS_ENDPOINT`, `DCAMS_USER`,
+    /// `DCAMS_PASS`, `DCAMS_TEST_KEY`, `DCAMS_CONNECT_TIMEOUT_MS`,
+    /// `DCAMS_TIMEOUT_MS` (empty variables are ignored).
+    ///
+    /// Errors: `Config` when a timeout variable is not a positive whole number.
+    pub fn from_env() -> Result<Config, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let ms = |name: &str| -> Result<Option<u64>, Error> {
+            var(name)
+                .map(|v| {
+                    v.trim().parse::<u64>().map_err(|_| {
+                        Error::new(ErrorKind::Config, format!("{name} must be a whole number of milliseconds"))
+                    })
+                })
+                .transpose()
+        };
+        let patch = ConfigPatch {
+            endpoint: var("DCAMS_ENDPOINT"),
+            user: var("DCAMS_USER"),
+            pass: var("DCAMS_PASS"),
+            test_key: var("DCAMS_TEST_KEY"),
+            connect_timeout_ms: ms("DCAMS_CONNECT_TIMEOUT_MS")?,
+            timeout_ms: ms("DCAMS_TIMEOUT_MS")?,
+            ..ConfigPatch::default()
+        };
+        let mut config = Config::default();
+        config.apply(patch);
+        Ok(config)
+    }
+
+    /// [`Config::from_env`], then the members of a JSON object on top:
+    /// `{"endpoint": str, "user": str, "pass": str, "test_key": str,
+    /// "connect_timeout_ms": int, "timeout_ms": int, "max_response_bytes": int,
+    /// "check_image_format": bool, "danger_allow_plain_http": bool}`.
+    /// `None` or `"{}"` means environment and defaults only.
+    ///
+    /// Errors: `InvalidJson` (not JSON, not an object, a wrong type or an
+    /// unknown member, named in the message), `Config` (bad environment value).
+    pub fn from_json(json: Option<&str>) -> Result<Config, Error> {
+        let mut config = Config::from_env()?;
+        if let Some(text) = json {
+            let patch: ConfigPatch = serde_json::from_str(text)
+                .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("configuration: {e}")))?;
+            config.apply(patch);
+        }
+        Ok(config)
+    }
+
+    fn apply(&mut self, p: ConfigPatch) {
+        if let Some(v) = p.endpoint {
+            self.endpoint = v;
+        }
+        if let Some(v) = p.user {
+            self.user = Some(v);
+        }
+        if let Some(v) = p.pass {
+            self.pass = Some(Secret::new(v));
+        }
+        if let Some(v) = p.test_key {
+            self.test_key = Some(Secret::new(v));
+        }
+        if let Some(v) = p.connect_timeout_ms {
+            self.connect_timeout = Duration::from_millis(v);
+        }
+        if let Some(v) = p.timeout_ms {
+            self.timeout = Duration::from_millis(v);
+        }
+        if let Some(v) = p.max_response_bytes {
+            self.max_response_bytes = v;
+        }
+        if let Some(v) = p.check_image_format {
+            self.check_image_format = v;
+        }
+        if let Some(v) = p.danger_allow_plain_http {
+            self.danger_allow_plain_http = v;
+        }
+    }
+
+    /// Checks the configuration can be used: a parseable `http(s)` endpoint,
+    /// plain HTTP only to loopback (or with the danger flag), non-zero timeouts.
+    ///
+    /// Errors: `Config`, naming the problem.
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |m: String| Err(Error::new(ErrorKind::Config, m));
+        let uri: ureq::http::Uri = match self.endpoint.parse() {
+            Ok(u) => u,
+            Err(_) => return bad(format!("endpoint is not a URL: {:?}", self.endpoint)),
+        };
+        let Some(host) = uri.host() else {
+            return bad(format!("endpoint has no host: {:?}", self.endpoint));
+        };
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if is_loopback(host) || self.danger_allow_plain_http => {}
+            Some("http") => {
+                return bad(format!(
+                    "refusing to send credentials over plain http:// to non-loopback host {host}; \
+                     use https:// (or set danger_allow_plain_http on a closed test network)"
+                ))
+            }
+            _ => return bad(format!("endpoint must be an https:// URL: {:?}", self.endpoint)),
+        }
+        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+            return bad("timeouts must be greater than 0 ms".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Whether `host` (as in a URL, IPv6 possibly in brackets) is a loopback address.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_overrides_and_rejects_unknown() {
+        let c = Config::from_json(Some(r#"{"endpoint":"http://127.0.0.1:9/x","user":"u","pass":"p","timeout_ms":1500}"#)).unwrap();
+        assert_eq!(c.endpoint, "http://127.0.0.1:9/x");
+        assert_eq!(c.user.as_deref(), Some("u"));
+        assert_eq!(c.pass.as_ref().map(Secret::expose), Some("p"));
+        assert_eq!(c.timeout, Duration::from_millis(1500));
+        let e = Config::from_json(Some(r#"{"passwrod":"x"}"#)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        assert!(e.message().contains("passwrod"));
+        assert_eq!(Config::from_json(Some("[1]")).unwrap_err().kind(), ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let with = |endpoint: &str| Config { endpoint: endpoint.into(), ..Config::default() }.check();
+        assert!(with("https://dcams.app/v3/stable/api/storage").is_ok());
+        assert!(with("http://127.0.0.1:8080/v3/stable/api/storage").is_ok());
+        assert!(with("http://127.1.2.3/x").is_ok());
+        assert!(with("http://localhost:1/x").is_ok());
+        assert!(with("http://[::1]:1/x").is_ok());
+        let e = with("http://dcams.app/v3/stable/api/storage").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("plain http"));
+        assert!(with("ftp://dcams.app/").is_err());
+        assert!(with("not a url").is_err());
+        let mut c = Config { endpoint: "http://10.0.0.1/x".into(), ..Config::default() };
+        c.danger_allow_plain_http = true;
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Config { pass: Some(Secret::new("hunter2-pass")), test_key: Some(Secret::new("tk-123")), ..Config::default() };
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2") && !d.contains("tk-123"), "{d}");
+    }
+}

@@ -1,0 +1,29 @@
+//! The pure-Rust DCAMS storage client. Nothing here knows about C.
+//!
+//! - [`Config`]: endpoint, credentials, timeouts (defaults, environment, JSON).
+//! - [`Client`]: the four storage services plus the JSON entry point.
+//! - [`Customer`], [`Document`]: what createOrUpdateCustomer sends.
+//! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes back.
+//! - [`Error`], [`ErrorKind`]: every failure, with stable numeric codes.
+
+mod body;
+mod call;
+#[allow(clippy::module_inception)]
+mod client;
+mod config;
+mod customer;
+mod document;
+mod error;
+mod reply;
+mod response;
+pub mod validate;
+
+pub use client::{Client, USER_AGENT};
+pub use config::{
+    Config, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
+pub use customer::{Customer, Service};
+pub use document::Document;
+pub use error::{Error, ErrorKind};
+pub use reply::{ImagesReply, ReviewStatus, StatusReply, UpsertKind, UpsertReply};
+pub use response::Reply;

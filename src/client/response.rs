@@ -1,0 +1,245 @@
+//! Turning what came back (or did not) into a [`Reply`] or an [`Error`].
+//!
+//! Success is HTTP 2xx with a JSON object whose `result` is not `"Error"`.
+//! Failures understand both documented error shapes (spec: "Errors"):
+//! `{"result":"Error","message"}` and the platform envelope
+//! `{"meta":…,"error":{"message","code","detail"}}`; anything else is
+//! described by status, content type and a short, redacted excerpt.
+
+use std::io::ErrorKind as IoKind;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::error::{Error, ErrorKind};
+
+/// A successful answer: the HTTP status and the service's JSON body, verbatim.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The HTTP status (2xx).
+    pub http_status: u16,
+    /// The response body: a JSON object, exactly as the service sent it.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        // The body was checked to be a JSON object when the reply was made.
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The body may hold images (getDocumentImages): show its size only.
+        write!(f, "Reply {{ http_status: {}, body: {} bytes }}", self.http_status, self.body.len())
+    }
+}
+
+/// The members of either error shape that the client reads.
+#[derive(Deserialize, Default)]
+struct Envelope {
+    result: Option<serde_json::Value>,
+    message: Option<serde_json::Value>,
+    error: Option<PlatformError>,
+}
+
+#[derive(Deserialize, Default)]
+struct PlatformError {
+    message: Option<serde_json::Value>,
+    code: Option<serde_json::Value>,
+    detail: Option<serde_json::Value>,
+}
+
+fn text_of(v: Option<serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// Classifies a complete response. `secrets` are scrubbed from any excerpt.
+pub(crate) fn classify(status: u16, content_type: Option<&str>, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, Error> {
+    let parsed: Option<Envelope> = std::str::from_utf8(&body).ok().and_then(|t| {
+        let v: serde_json::Value = serde_json::from_str(t).ok()?;
+        if v.is_object() {
+            serde_json::from_value(v).ok()
+        } else {
+            None
+        }
+    });
+    let success = (200..300).contains(&status);
+    match parsed {
+        Some(env) if success => {
+            if env.result.as_ref().and_then(|r| r.as_str()) == Some("Error") {
+                let msg = text_of(env.message);
+                let human = format!("HTTP {status} with result \"Error\": {}", msg.as_deref().unwrap_or("(no message)"));
+                return Err(Error::new(ErrorKind::ServiceError, human).with_http_status(status).with_service(msg, None));
+            }
+            // Checked UTF-8 above.
+            let body = String::from_utf8(body).unwrap_or_default();
+            Ok(Reply { http_status: status, body })
+        }
+        Some(env) => {
+            let (message, code, detail) = match env.error {
+                Some(p) => (text_of(p.message), text_of(p.code), text_of(p.detail)),
+                None => (text_of(env.message), None, None),
+            };
+            let kind = ErrorKind::from_http_status(status);
+            let mut human = format!("HTTP {status}");
+            if let Some(c) = &code {
+                human.push_str(&format!(" [{c}]"));
+            }
+            human.push_str(&format!(": {}", message.as_deref().unwrap_or("(no message)")));
+            let mut err = Error::new(kind, human).with_http_status(status).with_service(message, code);
+            if let Some(d) = detail {
+                err = err.with_detail(redact(&d, secrets));
+            }
+            Err(err)
+        }
+        None => {
+            let kind = if success { ErrorKind::BadResponse } else { ErrorKind::from_http_status(status) };
+            let what = if body.is_empty() { "an empty body".to_owned() } else { "a body that is not a JSON object".to_owned() };
+            let detail = format!(
+                "content-type {}; {} bytes; excerpt: {}",
+                content_type.unwrap_or("(none)"),
+                body.len(),
+                excerpt(&body, secrets)
+            );
+            Err(Error::new(kind, format!("HTTP {status} with {what}")).with_http_status(status).with_detail(detail))
+        }
+    }
+}
+
+/// At most 120 characters of a body, printable ASCII only, secrets removed,
+/// long base64-looking runs elided (they could be image data).
+pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
+    let mut flat: String = text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).collect();
+    flat = redact(&flat, secrets);
+    let mut out = String::new();
+    let mut run = 0;
+    for c in flat.chars() {
+        run = if c.is_ascii_alphanumeric() || c == '+' || c == '/' { run + 1 } else { 0 };
+        if run <= 24 {
+            out.push(c);
+        } else if run == 25 {
+            out.push('…');
+        }
+    }
+    let mut cut: String = out.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+    if cut.is_empty() {
+        cut.push_str("(blank)");
+    }
+    cut
+}
+
+/// Replaces each non-empty secret in `text` with `***`.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(s, "***");
+    }
+    out
+}
+
+/// Maps a transport failure to an error; `connect` and `overall` are the
+/// configured deadlines, quoted in timeout messages.
+pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Duration) -> Error {
+    use ureq::Error as U;
+    match e {
+        U::Timeout(t) => timeout_error(t, connect, overall),
+        U::Io(io) => io_error(io),
+        U::HostNotFound => Error::new(ErrorKind::Transport, "could not resolve the endpoint's host name"),
+        U::ConnectionFailed => Error::new(ErrorKind::Transport, "could not connect to the endpoint"),
+        U::Tls(m) => Error::new(ErrorKind::Tls, format!("TLS failed: {m}")),
+        U::Rustls(r) => Error::new(ErrorKind::Tls, format!("TLS failed: {r}")),
+        U::Pem(p) => Error::new(ErrorKind::Tls, format!("bad PEM certificate: {p}")),
+        U::Protocol(p) => Error::new(ErrorKind::BadResponse, format!("the response broke the HTTP protocol: {p}")),
+        U::BodyExceedsLimit(n) => Error::new(ErrorKind::BadResponse, format!("the response body is larger than the {n}-byte limit")),
+        U::RedirectFailed | U::TooManyRedirects => {
+            Error::new(ErrorKind::Redirect, "the service answered with a redirect, which is not followed")
+        }
+        U::BadUri(_) | U::Http(_) | U::InvalidProxyUrl => Error::new(ErrorKind::Config, format!("bad request setup: {e}")),
+        U::StatusCode(s) => Error::new(ErrorKind::from_http_status(s), format!("HTTP {s}")).with_http_status(s),
+        other => Error::new(ErrorKind::Transport, format!("transport failed: {other}")),
+    }
+}
+
+fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Error {
+    use ureq::Timeout as T;
+    let message = match t {
+        T::Resolve | T::Connect => format!("timed out connecting (TCP and TLS) after {} ms", connect.as_millis()),
+        T::SendRequest | T::SendBody => "timed out sending the request".to_owned(),
+        T::RecvResponse => "timed out waiting for the response".to_owned(),
+        T::RecvBody => "timed out receiving the response body".to_owned(),
+        _ => format!("timed out: the call's overall deadline of {} ms passed", overall.as_millis()),
+    };
+    Error::new(ErrorKind::Timeout, message)
+}
+
+fn io_error(io: std::io::Error) -> Error {
+    // ureq wraps its own errors in io::Error when they surface through Read.
+    if io.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        let inner = io.into_inner().and_then(|b| b.downcast::<ureq::Error>().ok());
+        if let Some(u) = inner {
+            return transport_error(*u, Duration::ZERO, Duration::ZERO);
+        }
+        return Error::new(ErrorKind::Transport, "connection failed");
+    }
+    let kind = match io.kind() {
+        IoKind::TimedOut | IoKind::WouldBlock => ErrorKind::Timeout,
+        _ => ErrorKind::Transport,
+    };
+    Error::new(kind, format!("connection failed: {io}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_error_shape() {
+        let e = classify(401, Some("application/json"), br#"{"result":"Error","message":"Either your username or password is incorrect"}"#.to_vec(), &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert_eq!(e.http_status(), Some(401));
+        assert_eq!(e.service_message(), Some("Either your username or password is incorrect"));
+        assert_eq!(e.service_code(), None);
+    }
+
+    #[test]
+    fn platform_error_shape() {
+        let body = br#"{"meta":{"timestamp":"2019-10-21T13:06:12"},"error":{"message":"Bad Login","code":"AUTH0","detail":"x"}}"#;
+        let e = classify(401, None, body.to_vec(), &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert_eq!(e.service_code(), Some("AUTH0"));
+        assert_eq!(e.service_message(), Some("Bad Login"));
+        assert_eq!(e.detail(), Some("x"));
+        assert!(e.message().contains("AUTH0"));
+    }
+
+    #[test]
+    fn success_and_result_error() {
+        let r = classify(200, None, br#"{"result":"Success","type":"createCustomer"}"#.to_vec(), &[]).unwrap();
+        assert_eq!(r.json()["type"], "createCustomer");
+        let e = classify(200, None, br#"{"result":"Error","message":"nope"}"#.to_vec(), &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ServiceError);
+    }
+
+    #[test]
+    fn html_pages_are_described_and_redacted() {
+        let html = b"<html><body><h1>502 Bad Gateway</h1> secretpass QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo= </body></html>".to_vec();
+        let e = classify(502, Some("text/html"), html, &["secretpass"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ServerError);
+        assert!(e.retryable());
+        let d = e.detail().unwrap();
+        assert!(d.contains("text/html") && d.contains("502 Bad Gateway"), "{d}");
+        assert!(!d.contains("secretpass") && !d.contains("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo"), "{d}");
+        let e = classify(200, Some("text/html"), b"<html>".to_vec(), &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadResponse);
+        let e = classify(200, None, Vec::new(), &[]).unwrap_err();
+        assert!(e.message().contains("empty"));
+    }
+}
