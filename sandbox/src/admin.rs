@@ -1,0 +1,126 @@
+//! Admin endpoints under `/_sandbox`, so that tests running in other
+//! processes (C, Python) can inspect what the sandbox stored and saw. They
+//! are not part of the DCAMS API and are not counted in the request counter.
+//!
+//! | method | path | answer |
+//! |---|---|---|
+//! | GET | `/_sandbox/stats` | `{"requests":N,"connections":M}` |
+//! | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
+//! | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | raw stored image bytes (`application/octet-stream`) or 404 |
+//! | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (body parsed as JSON, or null) or 404 before any request |
+//! | POST | `/_sandbox/reset` | empties the store, zeroes counters; `{"reset":true}` |
+//!
+//! `{email}` is percent-decoded (`%40` → `@`, `%2B` → `+`; a literal `+` stays `+`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::server::{json_response, AppState};
+use crate::store::{lock, Namespace};
+
+/// The admin routes, to be nested under `/_sandbox`.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/stats", get(stats))
+        .route("/customers/{email}", get(customer))
+        .route("/customers/{email}/documents/{side}", get(document))
+        .route("/last-request", get(last_request))
+        .route("/reset", post(reset))
+}
+
+/// `?test=…`: `1`, `true` or `yes` select the test namespace.
+#[derive(Debug, Deserialize)]
+struct NamespaceQuery {
+    test: Option<String>,
+}
+
+impl NamespaceQuery {
+    fn namespace(&self) -> Namespace {
+        let test = matches!(self.test.as_deref(), Some("1" | "true" | "yes"));
+        Namespace::from_test_flag(test)
+    }
+}
+
+async fn stats(State(app): State<AppState>) -> Response {
+    json_response(
+        StatusCode::OK,
+        json!({"requests": app.stats.requests(), "connections": app.stats.connections()}),
+    )
+}
+
+async fn customer(
+    State(app): State<AppState>,
+    Path(email): Path<String>,
+    Query(q): Query<NamespaceQuery>,
+) -> Response {
+    let store = lock(&app.store);
+    let Some(rec) = store.get(q.namespace(), &email) else {
+        return customer_not_found();
+    };
+    json_response(
+        StatusCode::OK,
+        json!({
+            "email": rec.email,
+            "reference": rec.reference,
+            "status": rec.status,
+            "id": rec.id,
+            "target": rec.fields,
+            "front_len": rec.front.len(),
+            "back_len": rec.back.as_ref().map(Vec::len),
+        }),
+    )
+}
+
+async fn document(
+    State(app): State<AppState>,
+    Path((email, side)): Path<(String, String)>,
+    Query(q): Query<NamespaceQuery>,
+) -> Response {
+    let bytes = {
+        let store = lock(&app.store);
+        let Some(rec) = store.get(q.namespace(), &email) else {
+            return customer_not_found();
+        };
+        match side.as_str() {
+            "front" => Some(rec.front.clone()),
+            "back" => rec.back.clone(),
+            _ => return json_response(StatusCode::NOT_FOUND, json!({"error": "unknown_side"})),
+        }
+    };
+    match bytes {
+        Some(b) => ([(header::CONTENT_TYPE, "application/octet-stream")], b).into_response(),
+        None => json_response(StatusCode::NOT_FOUND, json!({"error": "no_such_image"})),
+    }
+}
+
+async fn last_request(State(app): State<AppState>) -> Response {
+    let Some(r) = app.stats.last_request() else {
+        return json_response(StatusCode::NOT_FOUND, json!({"error": "no_request_yet"}));
+    };
+    let body = serde_json::from_slice::<Value>(&r.body).unwrap_or(Value::Null);
+    json_response(
+        StatusCode::OK,
+        json!({
+            "method": r.method,
+            "content_type": r.content_type,
+            "content_length": r.content_length,
+            "user_agent": r.user_agent,
+            "body": body,
+        }),
+    )
+}
+
+async fn reset(State(app): State<AppState>) -> Response {
+    lock(&app.store).clear();
+    app.stats.reset();
+    json_response(StatusCode::OK, json!({"reset": true}))
+}
+
+fn customer_not_found() -> Response {
+    json_response(StatusCode::NOT_FOUND, json!({"error": "no_such_customer"}))
+}
