@@ -8,7 +8,8 @@
 //! | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
 //! | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | raw stored image bytes (`application/octet-stream`) or 404 |
 //! | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (body parsed as JSON, or null) or 404 before any request |
-//! | POST | `/_sandbox/reset` | empties the store, zeroes counters; `{"reset":true}` |
+//! | POST | `/_sandbox/reset` | empties the store, zeroes counters, drops scripted answers; `{"reset":true}` |
+//! | POST | `/_sandbox/script` | body `{"status":503,"body":"<html>…","content_type":"text/html","times":2}`: the next storage requests get that answer (see [`crate::ScriptedAnswer`]) |
 //!
 //! `{email}` is percent-decoded (`%40` → `@`, `%2B` → `+`; a literal `+` stays `+`).
 
@@ -20,6 +21,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::inject::ScriptedAnswer;
 use crate::server::{json_response, AppState};
 use crate::store::{lock, Namespace};
 
@@ -31,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/customers/{email}/documents/{side}", get(document))
         .route("/last-request", get(last_request))
         .route("/reset", post(reset))
+        .route("/script", post(script))
 }
 
 /// `?test=…`: `1`, `true` or `yes` select the test namespace.
@@ -116,9 +119,19 @@ async fn last_request(State(app): State<AppState>) -> Response {
 }
 
 async fn reset(State(app): State<AppState>) -> Response {
-    lock(&app.store).clear();
-    app.stats.reset();
+    app.reset();
     json_response(StatusCode::OK, json!({"reset": true}))
+}
+
+/// Queues a scripted answer given as `{"status", "body", "content_type", "times"}`.
+async fn script(State(app): State<AppState>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<ScriptedAnswer>(&body) {
+        Ok(answer) => {
+            app.script.push(answer);
+            json_response(StatusCode::OK, json!({"scripted": true}))
+        }
+        Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"error": "bad_script", "detail": e.to_string()})),
+    }
 }
 
 fn customer_not_found() -> Response {

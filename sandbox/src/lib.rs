@@ -67,7 +67,8 @@
 //!   | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
 //!   | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | the stored image bytes (`application/octet-stream`) or 404 |
 //!   | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (`body` parsed as JSON, or `null`), 404 before any request |
-//!   | POST | `/_sandbox/reset` | empties the store, zeroes counters, forgets the last request |
+//!   | POST | `/_sandbox/reset` | empties the store, zeroes counters, forgets the last request and scripted answers |
+//!   | POST | `/_sandbox/script` | `{"status","body","content_type","times"}`: the next storage requests get this answer instead (see [`ScriptedAnswer`]) |
 //! * Nothing is printed per request unless [`SandboxConfig::verbose`] is set,
 //!   and then only service, e-mail and HTTP status — never passwords, test
 //!   keys or image bytes.
@@ -77,6 +78,7 @@
 mod admin;
 mod config;
 mod errors;
+mod inject;
 mod request;
 mod server;
 mod services;
@@ -84,6 +86,7 @@ mod stats;
 mod store;
 
 pub use config::{ErrorStyle, SandboxConfig, UnknownErrorStyle};
+pub use inject::ScriptedAnswer;
 pub use server::{Sandbox, STORAGE_PATH};
 pub use stats::RecordedRequest;
 pub use store::StoredCustomer;

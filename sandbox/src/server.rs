@@ -22,6 +22,7 @@ use tokio::sync::watch;
 
 use crate::admin;
 use crate::config::SandboxConfig;
+use crate::inject::{Script, ScriptedAnswer};
 use crate::request::{self, Summary};
 use crate::services;
 use crate::stats::{RecordedRequest, Stats};
@@ -45,8 +46,20 @@ pub(crate) struct AppState {
     pub store: Arc<Mutex<Store>>,
     /// Counters and last request.
     pub stats: Arc<Stats>,
+    /// Scripted answers that replace the emulated ones.
+    pub script: Arc<Script>,
     /// `http://host:port`.
     pub base_url: String,
+}
+
+impl AppState {
+    /// Empties the store, zeroes the counters, forgets the last request and
+    /// every scripted answer.
+    pub(crate) fn reset(&self) {
+        lock(&self.store).clear();
+        self.stats.reset();
+        self.script.clear();
+    }
 }
 
 /// A running sandbox: a DCAMS storage API emulator listening on
@@ -95,6 +108,7 @@ impl Sandbox {
             config: Arc::new(config),
             store: Arc::new(Mutex::new(Store::new())),
             stats: Arc::new(Stats::default()),
+            script: Arc::new(Script::default()),
             base_url: format!("http://{addr}"),
         };
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -157,11 +171,18 @@ impl Sandbox {
         self.state.stats.last_request()
     }
 
-    /// Empties both namespaces (ids restart at 1001), zeroes the counters and
-    /// forgets the last request.
+    /// Empties both namespaces (ids restart at 1001), zeroes the counters,
+    /// forgets the last request and any scripted answers.
     pub fn reset(&self) {
-        lock(&self.state.store).clear();
-        self.state.stats.reset();
+        self.state.reset();
+    }
+
+    /// Queues a scripted answer: the next `answer.times` storage requests
+    /// are counted and recorded as usual but answered with `answer.status`
+    /// and `answer.body` instead of the emulated service (see
+    /// [`ScriptedAnswer`]).
+    pub fn script(&self, answer: ScriptedAnswer) {
+        self.state.script.push(answer);
     }
 
     /// Stops accepting, lets in-flight requests finish (at most 5 s), closes
@@ -264,6 +285,9 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
     if !app.config.latency.is_zero() {
         tokio::time::sleep(app.config.latency).await;
     }
+    if let Some(answer) = app.script.next() {
+        return scripted(answer);
+    }
     if parts.method != Method::POST {
         let mut resp = method_not_allowed().await;
         resp.headers_mut()
@@ -301,6 +325,12 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
         );
     }
     json_response(status, value)
+}
+
+/// A scripted answer, sent exactly as given.
+fn scripted(answer: ScriptedAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, answer.content_type)], answer.body).into_response()
 }
 
 /// Whether a body-read error came from the size limit.
