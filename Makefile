@@ -1,0 +1,47 @@
+# dcams — the two commands are `make demo` and `make test`; the rest are parts.
+#
+#   make demo     build, start the local sandbox, upsert from C then Python, read back
+#   make test     every test: Rust (unit, integration, sandbox, header drift), C, Python
+#   make header   regenerate include/dcams.h after changing the C API
+#   make clean
+
+CARGO  ?= cargo
+PYTHON ?= python3
+RELEASE_DIR := target/release
+LIB := $(RELEASE_DIR)/libdcams.so
+SANDBOX := $(RELEASE_DIR)/dcams-sandbox
+
+.PHONY: all build demo test test-rust test-c test-python python-deps header clean
+
+all: build
+
+build:
+	$(CARGO) build --release --workspace
+	$(MAKE) -C bindings/c all DCAMS_LIBDIR=$(CURDIR)/$(RELEASE_DIR)
+
+demo: build
+	scripts/demo.sh
+
+test: test-rust build test-c test-python
+	@echo "make test: all suites passed"
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-c: build
+	$(MAKE) -C bindings/c test DCAMS_LIBDIR=$(CURDIR)/$(RELEASE_DIR) SANDBOX=$(CURDIR)/$(SANDBOX)
+
+python-deps:
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install --quiet "pytest>=7"
+
+test-python: build python-deps
+	DCAMS_LIB=$(CURDIR)/$(LIB) DCAMS_SANDBOX_BIN=$(CURDIR)/$(SANDBOX) \
+	  $(PYTHON) -m pytest -q bindings/python/tests
+
+header:
+	$(CARGO) build
+	cp "$$(ls -t target/debug/build/dcams-*/out/dcams.h | head -n 1)" include/dcams.h
+
+clean:
+	$(CARGO) clean
+	$(MAKE) -C bindings/c clean
