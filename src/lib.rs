@@ -7,8 +7,9 @@
 //! - [`client`]: the pure-Rust client (use this from Rust).
 //! - `ffi`: the `extern "C"` layer behind `include/dcams.h` (C, C++, Python ctypes).
 //!
-//! The contract is the public DCAMS storage documentation, restated in the
-//! project's `docs/` notes; spec section names are cited on each item.
+//! The contract is the public DCAMS storage documentation, restated in
+//! `docs/dcams-storage-api.md`; its section names ("Transport", "Service
+//! createOrUpdateCustomer", "Errors", ...) are cited on each item.
 
 pub mod client;
 mod ffi;
