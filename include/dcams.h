@@ -42,7 +42,7 @@ typedef enum dcams_code {
    */
   DCAMS_ERR_NULL_ARGUMENT = 1,
   /**
-   * An argument is unusable (e.g. document `data` with `len` 0, or both `data` and `path`).
+   * An argument is unusable (e.g. a document with both `data` and `path`, or `len` without `data`).
    */
   DCAMS_ERR_INVALID_ARGUMENT = 2,
   /**

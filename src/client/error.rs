@@ -19,7 +19,7 @@ use std::fmt;
 pub enum ErrorKind {
     /// A required pointer argument was NULL (C layer only).
     NullArgument,
-    /// An argument is present but unusable (e.g. a zero length with a data pointer).
+    /// An argument is present but unusable (e.g. a document with both bytes and a path).
     InvalidArgument,
     /// A string argument is not valid UTF-8.
     InvalidUtf8,

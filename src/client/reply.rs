@@ -98,6 +98,24 @@ pub struct ImagesReply {
     pub back: Option<Vec<u8>>,
 }
 
+impl ImagesReply {
+    /// Writes the front image to `front` and, when both exist, the back image
+    /// to `back` (files created or truncated).
+    ///
+    /// Errors: `File` when a file cannot be written.
+    pub fn write_to(&self, front: &std::path::Path, back: Option<&std::path::Path>) -> Result<(), Error> {
+        let write = |path: &std::path::Path, bytes: &[u8]| {
+            std::fs::write(path, bytes)
+                .map_err(|e| Error::new(ErrorKind::File, format!("cannot write {}: {e}", path.display())))
+        };
+        write(front, self.front.as_deref().unwrap_or_default())?;
+        if let (Some(path), Some(bytes)) = (back, &self.back) {
+            write(path, bytes)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for ImagesReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImagesReply")

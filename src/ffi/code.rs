@@ -19,7 +19,7 @@ pub enum dcams_code {
     DCAMS_OK = 0,
     /// A required pointer argument was NULL.
     DCAMS_ERR_NULL_ARGUMENT = 1,
-    /// An argument is unusable (e.g. document `data` with `len` 0, or both `data` and `path`).
+    /// An argument is unusable (e.g. a document with both `data` and `path`, or `len` without `data`).
     DCAMS_ERR_INVALID_ARGUMENT = 2,
     /// A string argument is not valid UTF-8.
     DCAMS_ERR_INVALID_UTF8 = 3,

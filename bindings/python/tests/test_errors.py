@@ -1,0 +1,184 @@
+"""Errors: service answers (sandbox and a canned stub), transport failures,
+and input problems caught before any traffic."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import dcams
+
+from conftest import FRONT, USER, free_port, tiny_png, unique_email
+
+
+def test_unauthorized_storage_style(sandbox):
+    with sandbox.client(password="wrong-password-123") as c:
+        with pytest.raises(dcams.UnauthorizedError) as ei:
+            c.get_status("a@example.com")
+    e = ei.value
+    assert e.code == dcams.Code.UNAUTHORIZED == 21
+    assert e.name == "DCAMS_ERR_UNAUTHORIZED"
+    assert e.http_status == 401
+    assert e.service_message == "Either your username or password is incorrect"
+    assert e.retryable is False
+    assert isinstance(e, dcams.ServiceError)
+    for text in (str(e), repr(e), json.dumps(e.to_dict())):
+        assert "wrong-password-123" not in text
+
+
+def test_unauthorized_platform_style(platform_sandbox):
+    with platform_sandbox.client(password="nope") as c:
+        with pytest.raises(dcams.UnauthorizedError) as ei:
+            c.upsert(unique_email(), tiny_png())
+    e = ei.value
+    assert e.http_status == 401
+    assert e.service_code == "AUTH0"
+    assert e.service_message == "Bad Login"
+
+
+def test_not_found(client):
+    with pytest.raises(dcams.NotFoundError) as ei:
+        client.get_status(unique_email("nobody"))
+    e = ei.value
+    assert e.code == 23 and e.http_status == 404
+    assert e.service_message == "The email address was not found"
+
+
+def test_invalid_json_to_call_json(client, sandbox):
+    before = sandbox.requests()
+    with pytest.raises(dcams.InvalidArgumentError) as ei:
+        client.call_json("{")
+    assert ei.value.code == dcams.Code.INVALID_JSON == 4
+    with pytest.raises(dcams.InvalidArgumentError) as ei:
+        client.call_json("[1, 2]")
+    assert ei.value.code == 4
+    assert sandbox.requests() == before
+
+
+def test_call_json_success_and_defaults(client, sandbox):
+    email = unique_email("json")
+    reply = client.call_json({"target": {"email": email, "fn": "Js",
+                                         "documents": {"front": tiny_png()}}})
+    assert reply["result"] == "Success" and reply["type"] == "createCustomer"
+    assert reply["target"] == {"email": email, "fn": "Js"}
+    body = sandbox.last_request()["body"]
+    assert body["service"] == "createOrUpdateCustomer" and body["user"] == USER
+    reply = client.call_json(json.dumps({"service": "getStatus", "target": {"email": email}}))
+    assert reply["status"] == "PENDING"
+
+
+@pytest.mark.parametrize(
+    "call,field",
+    [
+        (lambda c: c.upsert("not-an-email", FRONT), "email"),
+        (lambda c: c.upsert("a@localhost", FRONT), "email"),
+        (lambda c: c.upsert("", FRONT), "email"),
+        (lambda c: c.upsert("a@example.com", FRONT, dob="19900231"), "dob"),
+        (lambda c: c.upsert("a@example.com", FRONT, dob="1990-01-31"), "dob"),
+        (lambda c: c.upsert("a@example.com", FRONT, dob="01/31/1990"), "dob"),
+        (lambda c: c.upsert("a@example.com", b""), "documents.front"),
+        (lambda c: c.upsert("a@example.com", bytearray()), "documents.front"),
+        (lambda c: c.upsert("a@example.com", b"plain text, not an image"), "documents.front"),
+        (lambda c: c.upsert("a@example.com", FRONT, b"GIF8 nope"), "documents.back"),
+        (lambda c: c.call_json({"target": {"email": "a@example.com"}}), "documents.front"),
+        (lambda c: c.call_json({"service": "getStatus", "target": {"email": "bad@"}}), "email"),
+        (lambda c: c.get_status("bad"), "email"),
+        (lambda c: c.get_document_images("bad"), "email"),
+        (lambda c: c.update_status("a@example.com", "DONE"), "status"),
+        (lambda c: c.update_status("a@example.com", "pass"), "status"),
+        (lambda c: c.call_json({"service": "updateStatus", "target": {"email": "a@example.com", "status": "DONE"}}), "status"),
+    ],
+)
+def test_validation_before_traffic(client, sandbox, call, field):
+    before = sandbox.requests()
+    with pytest.raises(dcams.ValidationError) as ei:
+        call(client)
+    assert ei.value.field == field
+    assert ei.value.code == dcams.Code.VALIDATION
+    assert ei.value.retryable is False
+    assert sandbox.requests() == before
+
+
+def test_bad_strings_before_traffic(client, sandbox):
+    before = sandbox.requests()
+    with pytest.raises(dcams.InvalidArgumentError) as ei:
+        client.upsert("a@example.com\0evil", FRONT)  # would be silently cut at the NUL
+    assert ei.value.code == dcams.Code.INVALID_ARGUMENT and ei.value.field == "email"
+    with pytest.raises(dcams.InvalidArgumentError) as ei:
+        client.get_status("a\udcff@example.com")
+    assert ei.value.code == dcams.Code.INVALID_UTF8
+    with pytest.raises(dcams.InvalidArgumentError) as ei:
+        client.upsert("a@example.com", FRONT, test_key="k\0secret-key-value")
+    assert "secret-key-value" not in str(ei.value) + repr(ei.value)
+    assert sandbox.requests() == before
+
+
+# -- answers the sandbox never gives: a canned stub --------------------------
+
+
+def _stub_client(stub, **kw):
+    return dcams.Client(endpoint=stub.url, user="u", password="p", **kw)
+
+
+@pytest.mark.parametrize(
+    "status,body,cls,code,service_message,retryable",
+    [
+        (400, {"result": "Error", "message": "Missing a required input"}, dcams.BadRequestError, 20, "Missing a required input", False),
+        (400, {"meta": {"timestamp": "2019-10-21T13:06:12"}, "error": {"message": "Invalid input", "code": "QRY2", "detail": "dob"}}, dcams.BadRequestError, 20, "Invalid input", False),
+        (403, {"meta": {}, "error": {"message": "User not active", "code": "AUTH1"}}, dcams.ForbiddenError, 22, "User not active", False),
+        (413, "<html><body>Request Entity Too Large</body></html>", dcams.PayloadTooLargeError, 24, None, False),
+        (429, "", dcams.RateLimitedError, 25, None, True),
+        (502, "<html>Bad Gateway</html>", dcams.ServerError, 26, None, True),
+        (200, {"result": "Error", "message": "Something odd"}, dcams.ServiceError, 27, "Something odd", False),
+        (418, "teapot", dcams.ServiceError, 29, None, False),
+        (200, "this is not json", dcams.BadResponseError, 43, None, False),
+    ],
+)
+def test_service_answers(stub, status, body, cls, code, service_message, retryable):
+    stub.set(status, body)
+    with _stub_client(stub) as c:
+        with pytest.raises(dcams.DcamsError) as ei:
+            c.get_status("a@example.com")
+    e = ei.value
+    assert type(e) is cls, repr(e)
+    assert e.code == code
+    if status != 200 or code == 27:
+        assert e.http_status == status
+    if service_message is not None:
+        assert e.service_message == service_message
+    assert e.retryable is retryable
+    if isinstance(body, dict) and "error" in body:
+        assert e.service_code == body["error"]["code"]
+
+
+def test_redirect_not_followed(stub):
+    stub.set(302, "", headers={"Location": "http://127.0.0.1:1/elsewhere"})
+    hits = stub.hits
+    with _stub_client(stub) as c:
+        with pytest.raises(dcams.RedirectError) as ei:
+            c.get_status("a@example.com")
+    assert ei.value.code == 44
+    assert stub.hits == hits + 1
+
+
+def test_timeout(stub):
+    stub.set(200, {"result": "Success"}, delay=1.5)
+    with _stub_client(stub, timeout_ms=300) as c:
+        t0 = time.monotonic()
+        with pytest.raises(dcams.DcamsTimeoutError) as ei:
+            c.get_status("a@example.com")
+        elapsed = time.monotonic() - t0
+    assert ei.value.code == 42 and ei.value.retryable is True
+    assert isinstance(ei.value, dcams.TransportError)
+    assert elapsed < 1.4
+    stub.set(200, {})
+
+
+def test_connection_refused():
+    port = free_port()
+    with dcams.Client(endpoint=f"http://127.0.0.1:{port}/v3/stable/api/storage", user="u", password="p") as c:
+        with pytest.raises(dcams.TransportError) as ei:
+            c.get_status("a@example.com")
+    assert ei.value.code == dcams.Code.TRANSPORT and ei.value.retryable is True
