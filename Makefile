@@ -1,7 +1,8 @@
 # dcams — the two commands are `make demo` and `make test`; the rest are parts.
 #
 #   make demo     build, start the local sandbox, upsert from C then Python, read back
-#   make test     every test: Rust (unit, integration, sandbox, header drift), C, Python
+#   make test     every test: Rust (unit, integration, sandbox, header drift), C (plain,
+#                 Valgrind, ASan/UBSan), Python
 #   make header   regenerate include/dcams.h after changing the C API
 #   make clean
 
@@ -11,7 +12,7 @@ RELEASE_DIR := target/release
 LIB := $(RELEASE_DIR)/libdcams.so
 SANDBOX := $(RELEASE_DIR)/dcams-sandbox
 
-.PHONY: all build demo test test-rust test-c test-python python-deps header clean
+.PHONY: all build demo test test-rust test-c test-python test-demo python-deps header clean
 
 all: build
 
@@ -22,14 +23,15 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: test-rust build test-c test-python
+test: test-rust build test-c test-python test-demo
 	@echo "make test: all suites passed"
 
 test-rust:
 	$(CARGO) test --workspace
 
+# The C suite runs three times: plain, under Valgrind, and built with ASan/UBSan.
 test-c: build
-	$(MAKE) -C bindings/c test DCAMS_LIBDIR=$(CURDIR)/$(RELEASE_DIR) SANDBOX=$(CURDIR)/$(SANDBOX)
+	$(MAKE) -C bindings/c test valgrind asan DCAMS_LIBDIR=$(CURDIR)/$(RELEASE_DIR) SANDBOX=$(CURDIR)/$(SANDBOX)
 
 python-deps:
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install --quiet "pytest>=7"
@@ -37,6 +39,9 @@ python-deps:
 test-python: build python-deps
 	DCAMS_LIB=$(CURDIR)/$(LIB) DCAMS_SANDBOX_BIN=$(CURDIR)/$(SANDBOX) \
 	  $(PYTHON) -m pytest -q bindings/python/tests
+
+test-demo: build
+	scripts/check-demo.sh
 
 header:
 	$(CARGO) build

@@ -396,7 +396,9 @@ enum dcams_code dcams_client_get_document_images(const struct dcams_client *clie
  * getDocumentImages, writing the images to files instead of memory.
  *
  * `front_path` (required) receives the front image, `back_path` (may be
- * NULL) the back image if one is stored; files are created or truncated.
+ * NULL) the back image; files are created or truncated. If `back_path` is
+ * given but no back image is stored, an existing file at `back_path` is
+ * removed (the result says `"back_bytes":0`), so no stale image survives.
  * `*out_result` as for `dcams_client_get_document_images`. Errors: as
  * `dcams_client_get_document_images`, plus `DCAMS_ERR_FILE` when a file
  * cannot be written. Thread-safe.

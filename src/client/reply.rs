@@ -99,20 +99,28 @@ pub struct ImagesReply {
 }
 
 impl ImagesReply {
-    /// Writes the front image to `front` and, when both exist, the back image
-    /// to `back` (files created or truncated).
+    /// Writes the front image to `front` and the back image to `back` (files
+    /// created or truncated). When `back` is given but no back image is
+    /// stored, an existing file at `back` is removed, so a stale image from an
+    /// earlier call never survives beside a fresh front image.
     ///
-    /// Errors: `File` when a file cannot be written.
+    /// Errors: `File` when a file cannot be written or the stale one removed.
     pub fn write_to(&self, front: &std::path::Path, back: Option<&std::path::Path>) -> Result<(), Error> {
         let write = |path: &std::path::Path, bytes: &[u8]| {
             std::fs::write(path, bytes)
                 .map_err(|e| Error::new(ErrorKind::File, format!("cannot write {}: {e}", path.display())))
         };
         write(front, self.front.as_deref().unwrap_or_default())?;
-        if let (Some(path), Some(bytes)) = (back, &self.back) {
-            write(path, bytes)?;
+        match (back, &self.back) {
+            (Some(path), Some(bytes)) => write(path, bytes),
+            (Some(path), None) => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(Error::new(ErrorKind::File, format!("cannot remove stale {}: {e}", path.display())))
+                }
+                _ => Ok(()),
+            },
+            (None, _) => Ok(()),
         }
-        Ok(())
     }
 }
 
