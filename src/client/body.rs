@@ -12,6 +12,7 @@ use std::io::{self, Read};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use zeroize::Zeroizing;
 
 use super::document::{base64_len, read_up_to, Prepared};
 
@@ -25,8 +26,9 @@ pub(crate) struct Body<'a> {
 }
 
 enum Segment<'a> {
-    /// Ready-made JSON text and how much of it was sent.
-    Json(Vec<u8>, usize),
+    /// Ready-made JSON text (it holds the password: wiped when dropped) and
+    /// how much of it was sent.
+    Json(Zeroizing<Vec<u8>>, usize),
     /// An image and how many of its source bytes were consumed.
     Image(Prepared<'a>, u64),
 }
@@ -49,7 +51,7 @@ impl<'a> BodyBuilder<'a> {
         reference: Option<&str>,
         extra: &[(String, S)],
     ) -> BodyBuilder<'a> {
-        let mut head = Vec::with_capacity(512);
+        let mut head = Vec::with_capacity(2048); // room enough that the password is rarely copied by growth
         head.extend_from_slice(b"{\"user\":");
         write_json_str(&mut head, user);
         head.extend_from_slice(b",\"pass\":");
@@ -129,7 +131,7 @@ impl<'a> BodyBuilder<'a> {
 
     fn flush_head(&mut self) {
         let head = std::mem::take(&mut self.head);
-        self.segments.push_back(Segment::Json(head, 0));
+        self.segments.push_back(Segment::Json(Zeroizing::new(head), 0));
     }
 }
 

@@ -1,5 +1,7 @@
 //! The client: one configured HTTP agent, shared by every call.
 
+use std::time::{Duration, Instant};
+
 use ureq::{Agent, SendBody};
 
 use super::body::BodyBuilder;
@@ -9,7 +11,9 @@ use super::customer::{Customer, Service};
 use super::document::prepare;
 use super::error::{Error, ErrorKind};
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
-use super::response::{classify, transport_error, Reply};
+use super::response::{body_error, classify, transport_error, Head, Reply};
+use super::retry::{pause, RetryHint};
+use super::transport;
 
 /// The `User-Agent` sent with every request: `dcams/<version>`.
 pub const USER_AGENT: &str = concat!("dcams/", env!("CARGO_PKG_VERSION"));
@@ -32,21 +36,13 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `config` (see [`Config::check`] for what is refused).
+    /// Loads the trusted CA roots and resolves the proxy once, here.
     ///
-    /// Errors: `Config`.
+    /// Errors: `Config` (also for an unreadable or certificate-less
+    /// `ca_file`/`ca_bundle`, or a bad proxy URL).
     pub fn new(config: Config) -> Result<Client, Error> {
         config.check()?;
-        let agent: Agent = Agent::config_builder()
-            // Read the service's error bodies instead of a bare status error.
-            .http_status_as_error(false)
-            .timeout_global(Some(config.timeout))
-            .timeout_connect(Some(config.connect_timeout))
-            // Never re-send a POST carrying credentials somewhere else.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(USER_AGENT)
-            .build()
-            .into();
+        let agent = transport::agent(&config)?;
         Ok(Client { config, agent })
     }
 
@@ -99,7 +95,8 @@ impl Client {
         self.execute(Call::from_json(request)?)
     }
 
-    /// Validates, builds the streaming body and sends it.
+    /// Validates once, then makes attempts until one succeeds, the error is
+    /// not retryable, the retries are used up, or the deadline would pass.
     fn execute(&self, call: Call<'_>) -> Result<Reply, Error> {
         call.validate()?;
         let missing = |what: &str, var: &str| {
@@ -108,47 +105,89 @@ impl Client {
         let user = call.user.as_deref().or(self.config.user.as_deref()).ok_or_else(|| missing("user", "DCAMS_USER"))?;
         let pass = call.pass.as_deref().or(self.config.pass.as_ref().map(Secret::expose)).ok_or_else(|| missing("password", "DCAMS_PASS"))?;
         let test_key = call.test_key.as_deref().or(self.config.test_key.as_ref().map(Secret::expose));
-        let check = self.config.check_image_format;
-        let front = call.front.as_deref().map(|d| prepare("documents.front", d, check)).transpose()?;
-        let back = call.back.as_deref().map(|d| prepare("documents.back", d, check)).transpose()?;
+        let request = Request { call: &call, user, pass, test_key };
 
-        let mut builder = BodyBuilder::new(user, pass, call.service.as_str(), call.reference.as_deref(), &call.extra_top);
-        for (name, value) in &call.fields {
+        let deadline = Instant::now() + self.config.timeout;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let mut error = match self.attempt(&request, remaining) {
+                Ok(reply) => return Ok(reply),
+                Err(e) => e,
+            };
+            error.set_attempts(attempt);
+            let hint = error.retry_hint();
+            if hint == RetryHint::Never || attempt > self.config.retries {
+                return Err(error);
+            }
+            let wait = pause(hint, self.config.retry_backoff, attempt);
+            if Instant::now() + wait >= deadline {
+                return Err(error.add_detail(&format!(
+                    "not retried: waiting {} ms would pass the {} ms deadline",
+                    wait.as_millis(),
+                    self.config.timeout.as_millis()
+                )));
+            }
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// One HTTP exchange: documents opened and checked, body streamed, the
+    /// whole response read (so the connection can be reused).
+    fn attempt(&self, r: &Request<'_, '_>, remaining: Duration) -> Result<Reply, Error> {
+        let check = self.config.check_image_format;
+        let front = r.call.front.as_deref().map(|d| prepare("documents.front", d, check)).transpose()?;
+        let back = r.call.back.as_deref().map(|d| prepare("documents.back", d, check)).transpose()?;
+        let mut builder = BodyBuilder::new(r.user, r.pass, r.call.service.as_str(), r.call.reference.as_deref(), &r.call.extra_top);
+        for (name, value) in &r.call.fields {
             builder.field_raw(name, value);
         }
-        if let Some(key) = test_key {
+        if let Some(key) = r.test_key {
             builder.field_str("test_key", key);
         }
         let mut body = match front {
             Some(front) => builder.documents(front, back),
             None => builder.finish(),
         };
-        let secrets: Vec<&str> = [Some(pass), test_key].into_iter().flatten().collect();
+        let secrets: Vec<&str> = [Some(r.pass), r.test_key].into_iter().flatten().collect();
 
         let response = self
             .agent
             .post(&self.config.endpoint)
+            .config()
+            .timeout_global(Some(remaining))
+            .build()
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .header("Content-Length", body.len().to_string())
             .send(SendBody::from_reader(&mut body));
         let mut response = response.map_err(|e| self.transport_error(e))?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let head = Head {
+            status: response.status().as_u16(),
+            content_type: header("content-type"),
+            retry_after: header("retry-after"),
+            location: header("location"),
+        };
         let bytes = response
             .body_mut()
             .with_config()
             .limit(self.config.max_response_bytes)
             .read_to_vec()
-            .map_err(|e| self.transport_error(e))?;
-        classify(status, content_type.as_deref(), bytes, &secrets)
+            .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
+        classify(&head, bytes, &secrets)
     }
 
     fn transport_error(&self, e: ureq::Error) -> Error {
         transport_error(e, self.config.connect_timeout, self.config.timeout)
     }
+}
+
+/// What every attempt of one call sends.
+struct Request<'r, 'c> {
+    call: &'r Call<'c>,
+    user: &'r str,
+    pass: &'r str,
+    test_key: Option<&'r str>,
 }

@@ -2,12 +2,14 @@
 //!
 //! Sources, later ones winning: built-in defaults, then the environment
 //! (`DCAMS_ENDPOINT`, `DCAMS_USER`, `DCAMS_PASS`, `DCAMS_TEST_KEY`,
-//! `DCAMS_CONNECT_TIMEOUT_MS`, `DCAMS_TIMEOUT_MS`), then explicit settings
-//! (Rust fields, or the JSON configuration object of the C and Python layers,
-//! see [`Config::from_json`]).
+//! `DCAMS_CA_FILE`, `DCAMS_CA_BUNDLE`, `DCAMS_CONNECT_TIMEOUT_MS`,
+//! `DCAMS_TIMEOUT_MS`, `DCAMS_RETRIES`, and the usual proxy variables, see
+//! [`ProxySetting`]), then explicit settings (Rust fields, or the JSON
+//! configuration object of the C and Python layers, see [`Config::from_json`]).
 
 use std::fmt;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -19,8 +21,18 @@ use super::error::{Error, ErrorKind};
 pub const DEFAULT_ENDPOINT: &str = "https://dcams.app/v3/stable/api/storage";
 /// Default time to establish a connection, TLS handshake included: 10 000 ms.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default deadline for a whole call (connect, upload, response): 120 000 ms.
+/// Default deadline for a whole call, every attempt and pause between
+/// attempts included: 120 000 ms.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default time allowed to send the request body: 120 000 ms (a slow uplink
+/// may take long; the overall deadline still bounds it).
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default time to wait for the response headers once the body is sent: 60 000 ms.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default number of retries after a failed attempt (3 attempts in all).
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Default base delay before the first retry: 250 ms (doubled each time, with jitter).
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(250);
 /// Default largest response body accepted: 256 MiB (getDocumentImages returns
 /// both images as base64).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
@@ -53,6 +65,39 @@ impl From<&str> for Secret {
     }
 }
 
+/// Which proxy, if any, carries the connection to the endpoint.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// From the environment (the default). For an `https://` endpoint:
+    /// `https_proxy`, `HTTPS_PROXY`, then `all_proxy`, `ALL_PROXY`; for
+    /// `http://`: `http_proxy`, `HTTP_PROXY`, then the `all_proxy` pair
+    /// (lower case wins over upper case, as in curl). Hosts listed in
+    /// `no_proxy`/`NO_PROXY` (comma-separated names, `.suffix` or `suffix`
+    /// domain matches, `*` for all) go direct. A loopback endpoint never uses
+    /// a proxy from the environment.
+    #[default]
+    FromEnvironment,
+    /// Never use a proxy, whatever the environment says.
+    None,
+    /// Always use this proxy (`http://[user:pass@]host:port`); HTTPS goes
+    /// through it with `CONNECT`.
+    Url(Secret),
+}
+
+impl fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxySetting::FromEnvironment => f.write_str("FromEnvironment"),
+            ProxySetting::None => f.write_str("None"),
+            // The URL may carry proxy credentials: show the host part only.
+            ProxySetting::Url(url) => {
+                let shown = url.expose().rsplit('@').next().unwrap_or_default();
+                write!(f, "Url({shown})")
+            }
+        }
+    }
+}
+
 /// Everything a [`Client`](super::Client) needs. Build it with
 /// [`Config::default`] (built-in defaults only), [`Config::from_env`] or
 /// [`Config::from_json`], then adjust fields.
@@ -68,10 +113,29 @@ pub struct Config {
     pub pass: Option<Secret>,
     /// Test key sent as `target.test_key` on every call unless the call gives its own.
     pub test_key: Option<Secret>,
-    /// Time allowed to connect, TLS handshake included.
+    /// Extra trusted CA certificates (PEM file), added to the platform's roots.
+    pub ca_file: Option<PathBuf>,
+    /// The only trusted CA certificates (PEM file), replacing the platform's roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// Proxy choice (default: from the environment).
+    pub proxy: ProxySetting,
+    /// Time allowed to connect, TLS handshake included (per attempt).
     pub connect_timeout: Duration,
-    /// Deadline for a whole call, from the first byte of connecting to the last byte of the response.
+    /// Time allowed to send the request body (per attempt).
+    pub send_timeout: Duration,
+    /// Time allowed between the end of the body and the response headers (per attempt).
+    pub response_timeout: Duration,
+    /// Deadline for the whole call: every attempt, every pause between
+    /// attempts, up to the last byte of the response.
     pub timeout: Duration,
+    /// Retries after a failed attempt, on connection failures and HTTP
+    /// 429/502/503/504 only; 0 disables. Repeating is safe: every service is
+    /// idempotent (createOrUpdateCustomer is an upsert keyed by e-mail, the
+    /// others read or set a value).
+    pub retries: u32,
+    /// Base delay before the first retry; doubled for each further one
+    /// (at most 30 s), with random jitter; a `Retry-After` answer wins.
+    pub retry_backoff: Duration,
     /// Largest response body accepted, in bytes; a larger one fails with `BadResponse`.
     pub max_response_bytes: u64,
     /// Reject documents whose leading bytes are not a known image format
@@ -85,15 +149,24 @@ pub struct Config {
 
 impl Default for Config {
     /// The built-in defaults, ignoring the environment: production endpoint,
-    /// no credentials, 10 s connect, 120 s overall, 256 MiB responses.
+    /// no credentials, platform CA roots, proxy from the environment, 10 s
+    /// connect, 120 s send, 60 s response, 120 s overall, 2 retries from
+    /// 250 ms, 256 MiB responses.
     fn default() -> Config {
         Config {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             user: None,
             pass: None,
             test_key: None,
+            ca_file: None,
+            ca_bundle: None,
+            proxy: ProxySetting::FromEnvironment,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            retries: DEFAULT_RETRIES,
+            retry_backoff: DEFAULT_RETRY_BACKOFF,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             check_image_format: true,
             danger_allow_plain_http: false,
@@ -110,8 +183,16 @@ struct ConfigPatch {
     user: Option<String>,
     pass: Option<String>,
     test_key: Option<String>,
+    ca_file: Option<PathBuf>,
+    ca_bundle: Option<PathBuf>,
+    proxy: Option<String>,
+    no_proxy: Option<bool>,
     connect_timeout_ms: Option<u64>,
+    send_timeout_ms: Option<u64>,
+    response_timeout_ms: Option<u64>,
     timeout_ms: Option<u64>,
+    retries: Option<u32>,
+    retry_backoff_ms: Option<u64>,
     max_response_bytes: Option<u64>,
     check_image_format: Option<bool>,
     danger_allow_plain_http: Option<bool>,
@@ -119,28 +200,36 @@ struct ConfigPatch {
 
 impl Config {
     /// Defaults overridden by the environment: `DCAMS_ENDPOINT`, `DCAMS_USER`,
-    /// `DCAMS_PASS`, `DCAMS_TEST_KEY`, `DCAMS_CONNECT_TIMEOUT_MS`,
-    /// `DCAMS_TIMEOUT_MS` (empty variables are ignored).
+    /// `DCAMS_PASS`, `DCAMS_TEST_KEY`, `DCAMS_CA_FILE`, `DCAMS_CA_BUNDLE`,
+    /// `DCAMS_CONNECT_TIMEOUT_MS`, `DCAMS_TIMEOUT_MS`, `DCAMS_RETRIES` (empty
+    /// variables are ignored). Proxy variables are read when a client is made
+    /// (see [`ProxySetting::FromEnvironment`]).
     ///
-    /// Errors: `Config` when a timeout variable is not a positive whole number.
+    /// Errors: `Config` when a number variable is not a whole number.
     pub fn from_env() -> Result<Config, Error> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let ms = |name: &str| -> Result<Option<u64>, Error> {
+        let num = |name: &str| -> Result<Option<u64>, Error> {
             var(name)
                 .map(|v| {
-                    v.trim().parse::<u64>().map_err(|_| {
-                        Error::new(ErrorKind::Config, format!("{name} must be a whole number of milliseconds"))
-                    })
+                    v.trim()
+                        .parse::<u64>()
+                        .map_err(|_| Error::new(ErrorKind::Config, format!("{name} must be a whole number")))
                 })
                 .transpose()
         };
+        let retries = num("DCAMS_RETRIES")?
+            .map(|n| u32::try_from(n).map_err(|_| Error::new(ErrorKind::Config, "DCAMS_RETRIES is too large")))
+            .transpose()?;
         let patch = ConfigPatch {
             endpoint: var("DCAMS_ENDPOINT"),
             user: var("DCAMS_USER"),
             pass: var("DCAMS_PASS"),
             test_key: var("DCAMS_TEST_KEY"),
-            connect_timeout_ms: ms("DCAMS_CONNECT_TIMEOUT_MS")?,
-            timeout_ms: ms("DCAMS_TIMEOUT_MS")?,
+            ca_file: var("DCAMS_CA_FILE").map(PathBuf::from),
+            ca_bundle: var("DCAMS_CA_BUNDLE").map(PathBuf::from),
+            connect_timeout_ms: num("DCAMS_CONNECT_TIMEOUT_MS")?,
+            timeout_ms: num("DCAMS_TIMEOUT_MS")?,
+            retries,
             ..ConfigPatch::default()
         };
         let mut config = Config::default();
@@ -150,8 +239,12 @@ impl Config {
 
     /// [`Config::from_env`], then the members of a JSON object on top:
     /// `{"endpoint": str, "user": str, "pass": str, "test_key": str,
-    /// "connect_timeout_ms": int, "timeout_ms": int, "max_response_bytes": int,
+    /// "ca_file": path, "ca_bundle": path, "proxy": url, "no_proxy": bool,
+    /// "connect_timeout_ms": int, "send_timeout_ms": int,
+    /// "response_timeout_ms": int, "timeout_ms": int, "retries": int,
+    /// "retry_backoff_ms": int, "max_response_bytes": int,
     /// "check_image_format": bool, "danger_allow_plain_http": bool}`.
+    /// `proxy` beats `no_proxy`, which beats the environment.
     /// `None` or `"{}"` means environment and defaults only.
     ///
     /// Errors: `InvalidJson` (not JSON, not an object, a wrong type or an
@@ -179,11 +272,36 @@ impl Config {
         if let Some(v) = p.test_key {
             self.test_key = Some(Secret::new(v));
         }
+        if let Some(v) = p.ca_file {
+            self.ca_file = Some(v);
+        }
+        if let Some(v) = p.ca_bundle {
+            self.ca_bundle = Some(v);
+        }
+        if p.no_proxy == Some(true) {
+            self.proxy = ProxySetting::None;
+        }
+        if let Some(v) = p.proxy {
+            self.proxy = ProxySetting::Url(Secret::new(v));
+        }
+        let ms = Duration::from_millis;
         if let Some(v) = p.connect_timeout_ms {
-            self.connect_timeout = Duration::from_millis(v);
+            self.connect_timeout = ms(v);
+        }
+        if let Some(v) = p.send_timeout_ms {
+            self.send_timeout = ms(v);
+        }
+        if let Some(v) = p.response_timeout_ms {
+            self.response_timeout = ms(v);
         }
         if let Some(v) = p.timeout_ms {
-            self.timeout = Duration::from_millis(v);
+            self.timeout = ms(v);
+        }
+        if let Some(v) = p.retries {
+            self.retries = v;
+        }
+        if let Some(v) = p.retry_backoff_ms {
+            self.retry_backoff = ms(v);
         }
         if let Some(v) = p.max_response_bytes {
             self.max_response_bytes = v;
@@ -220,8 +338,12 @@ impl Config {
             }
             _ => return bad(format!("endpoint must be an https:// URL: {:?}", self.endpoint)),
         }
-        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+        let timeouts = [self.connect_timeout, self.send_timeout, self.response_timeout, self.timeout];
+        if timeouts.iter().any(Duration::is_zero) {
             return bad("timeouts must be greater than 0 ms".to_owned());
+        }
+        if self.ca_file.is_some() && self.ca_bundle.is_some() {
+            return bad("set ca_file (added to the platform roots) or ca_bundle (replacing them), not both".to_owned());
         }
         Ok(())
     }
@@ -249,6 +371,22 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::InvalidJson);
         assert!(e.message().contains("passwrod"));
         assert_eq!(Config::from_json(Some("[1]")).unwrap_err().kind(), ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn json_sets_tls_proxy_timeouts_and_retries() {
+        let c = Config::from_json(Some(
+            r#"{"ca_file":"/tmp/ca.pem","proxy":"http://u:secret@127.0.0.1:3128","send_timeout_ms":5,"response_timeout_ms":6,"retries":0,"retry_backoff_ms":7}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.ca_file.as_deref(), Some(std::path::Path::new("/tmp/ca.pem")));
+        assert_eq!(c.proxy, ProxySetting::Url(Secret::new("http://u:secret@127.0.0.1:3128")));
+        assert!(!format!("{c:?}").contains("secret"), "proxy credentials hidden");
+        assert_eq!((c.send_timeout, c.response_timeout), (Duration::from_millis(5), Duration::from_millis(6)));
+        assert_eq!((c.retries, c.retry_backoff), (0, Duration::from_millis(7)));
+        assert_eq!(Config::from_json(Some(r#"{"no_proxy":true}"#)).unwrap().proxy, ProxySetting::None);
+        let both = Config::from_json(Some(r#"{"ca_file":"a","ca_bundle":"b"}"#)).unwrap();
+        assert_eq!(both.check().unwrap_err().kind(), ErrorKind::Config);
     }
 
     #[test]

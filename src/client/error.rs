@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use super::retry::RetryHint;
+
 /// What kind of failure happened. The numbers are stable and never reused.
 ///
 /// Ranges: 1–19 input problems found before any network traffic,
@@ -199,6 +201,8 @@ pub struct Error {
     service_message: Option<String>,
     service_code: Option<String>,
     detail: Option<String>,
+    attempts: u32,
+    retry: RetryHint,
 }
 
 impl Error {
@@ -212,6 +216,8 @@ impl Error {
             service_message: None,
             service_code: None,
             detail: None,
+            attempts: 0,
+            retry: RetryHint::Never,
         }
     }
 
@@ -237,6 +243,28 @@ impl Error {
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Error {
         self.detail = Some(detail.into());
         self
+    }
+
+    /// Appends a sentence to the detail.
+    pub(crate) fn add_detail(mut self, more: &str) -> Error {
+        self.detail = Some(match self.detail.take() {
+            Some(d) => format!("{d}; {more}"),
+            None => more.to_owned(),
+        });
+        self
+    }
+
+    pub(crate) fn with_retry(mut self, retry: RetryHint) -> Error {
+        self.retry = retry;
+        self
+    }
+
+    pub(crate) fn retry_hint(&self) -> RetryHint {
+        self.retry
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
     }
 
     /// The kind of failure.
@@ -276,9 +304,14 @@ impl Error {
     pub fn retryable(&self) -> bool {
         self.kind.retryable()
     }
+    /// How many HTTP attempts were made (0: the call failed before any
+    /// traffic; more than 1: it was retried, see [`Config::retries`](super::Config::retries)).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
 
     /// The error as one JSON object, the shape every binding returns:
-    /// `{"code","name","message","field","http_status","service_message","service_code","detail","retryable"}`
+    /// `{"code","name","message","field","http_status","service_message","service_code","detail","retryable","attempts"}`
     /// (absent values are `null`).
     pub fn to_json(&self) -> String {
         serde_json::json!({
@@ -291,6 +324,7 @@ impl Error {
             "service_code": self.service_code,
             "detail": self.detail,
             "retryable": self.retryable(),
+            "attempts": self.attempts,
         })
         .to_string()
     }

@@ -16,11 +16,14 @@ mod document;
 mod error;
 mod reply;
 mod response;
+mod retry;
+mod transport;
 pub mod validate;
 
 pub use client::{Client, USER_AGENT};
 pub use config::{
-    Config, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Config, ProxySetting, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_SEND_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use customer::{Customer, Service};
 pub use document::Document;

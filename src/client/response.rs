@@ -7,11 +7,12 @@
 //! described by status, content type and a short, redacted excerpt.
 
 use std::io::ErrorKind as IoKind;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
 use super::error::{Error, ErrorKind};
+use super::retry::{parse_retry_after, RetryHint};
 
 /// A successful answer: the HTTP status and the service's JSON body, verbatim.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,8 +61,62 @@ fn text_of(v: Option<serde_json::Value>) -> Option<String> {
     }
 }
 
+/// The response headers the client reads.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Head {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub location: Option<String>,
+}
+
 /// Classifies a complete response. `secrets` are scrubbed from any excerpt.
-pub(crate) fn classify(status: u16, content_type: Option<&str>, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, Error> {
+pub(crate) fn classify(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, Error> {
+    classify_body(head, body, secrets).map_err(|e| {
+        let hint = match head.status {
+            429 | 502 | 503 | 504 => match head.retry_after.as_deref().and_then(|v| parse_retry_after(v, SystemTime::now())) {
+                Some(d) => RetryHint::After(d),
+                None => RetryHint::Backoff,
+            },
+            _ => RetryHint::Never,
+        };
+        let e = e.with_retry(hint);
+        match (&head.location, head.status) {
+            (Some(loc), 300..=399) => e.add_detail(&format!("Location points to {}", origin_of(loc))),
+            _ => e,
+        }
+    })
+}
+
+/// `scheme://host[:port]` of a URL (the path and query could hold secrets).
+fn origin_of(url: &str) -> String {
+    match url.parse::<ureq::http::Uri>() {
+        Ok(u) => match (u.scheme_str(), u.authority()) {
+            (Some(s), Some(a)) => format!("{s}://{}", a.as_str().rsplit('@').next().unwrap_or_default()),
+            _ => "a relative path".to_owned(),
+        },
+        Err(_) => "an invalid URL".to_owned(),
+    }
+}
+
+/// Why a body is not a JSON object (never quoting the body itself).
+fn not_json_reason(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "an empty body".to_owned();
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => return format!("a body that is not valid UTF-8 (at byte {})", e.valid_up_to()),
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Err(e) => format!("a body that is not valid JSON ({e})"),
+        Ok(_) => "a JSON body that is not an object".to_owned(),
+    }
+}
+
+fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, Error> {
+    let status = head.status;
+    let content_type = head.content_type.as_deref();
     let parsed: Option<Envelope> = std::str::from_utf8(&body).ok().and_then(|t| {
         let v: serde_json::Value = serde_json::from_str(t).ok()?;
         if v.is_object() {
@@ -101,7 +156,7 @@ pub(crate) fn classify(status: u16, content_type: Option<&str>, body: Vec<u8>, s
         }
         None => {
             let kind = if success { ErrorKind::BadResponse } else { ErrorKind::from_http_status(status) };
-            let what = if body.is_empty() { "an empty body".to_owned() } else { "a body that is not a JSON object".to_owned() };
+            let what = not_json_reason(&body);
             let detail = format!(
                 "content-type {}; {} bytes; excerpt: {}",
                 content_type.unwrap_or("(none)"),
@@ -149,7 +204,7 @@ pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
 /// configured deadlines, quoted in timeout messages.
 pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Duration) -> Error {
     use ureq::Error as U;
-    match e {
+    let e = match e {
         U::Timeout(t) => timeout_error(t, connect, overall),
         U::Io(io) => io_error(io),
         U::HostNotFound => Error::new(ErrorKind::Transport, "could not resolve the endpoint's host name"),
@@ -165,13 +220,37 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         U::BadUri(_) | U::Http(_) | U::InvalidProxyUrl => Error::new(ErrorKind::Config, format!("bad request setup: {e}")),
         U::StatusCode(s) => Error::new(ErrorKind::from_http_status(s), format!("HTTP {s}")).with_http_status(s),
         other => Error::new(ErrorKind::Transport, format!("transport failed: {other}")),
+    };
+    // Connection failures are retried; so is a connect timeout (nothing was sent yet).
+    let connect_timeout = e.kind() == ErrorKind::Timeout && e.message().starts_with(CONNECT_TIMEOUT_PREFIX);
+    if e.kind() == ErrorKind::Transport || connect_timeout {
+        e.with_retry(RetryHint::Backoff)
+    } else {
+        e
+    }
+}
+
+const CONNECT_TIMEOUT_PREFIX: &str = "timed out connecting";
+
+/// Maps a failure while reading the response body: an early end is a
+/// truncated response (`BadResponse`), the rest as [`transport_error`].
+pub(crate) fn body_error(e: ureq::Error, connect: Duration, overall: Duration) -> Error {
+    let truncated = match &e {
+        ureq::Error::Io(io) => io.kind() == IoKind::UnexpectedEof,
+        ureq::Error::Protocol(_) => true,
+        _ => false,
+    };
+    if truncated {
+        Error::new(ErrorKind::BadResponse, "the response body ended early (truncated)")
+    } else {
+        transport_error(e, connect, overall)
     }
 }
 
 fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Error {
     use ureq::Timeout as T;
     let message = match t {
-        T::Resolve | T::Connect => format!("timed out connecting (TCP and TLS) after {} ms", connect.as_millis()),
+        T::Resolve | T::Connect => format!("{CONNECT_TIMEOUT_PREFIX} (TCP and TLS) after {} ms", connect.as_millis()),
         T::SendRequest | T::SendBody => "timed out sending the request".to_owned(),
         T::RecvResponse => "timed out waiting for the response".to_owned(),
         T::RecvBody => "timed out receiving the response body".to_owned(),
@@ -200,9 +279,34 @@ fn io_error(io: std::io::Error) -> Error {
 mod tests {
     use super::*;
 
+    fn head(status: u16, content_type: Option<&str>) -> Head {
+        Head { status, content_type: content_type.map(str::to_owned), ..Head::default() }
+    }
+
+    #[test]
+    fn retry_hints_and_bad_bodies() {
+        let h = Head { status: 429, retry_after: Some("2".into()), ..Head::default() };
+        let e = classify(&h, Vec::new(), &[]).unwrap_err();
+        assert_eq!((e.kind(), e.retry_hint()), (ErrorKind::RateLimited, RetryHint::After(Duration::from_secs(2))));
+        assert_eq!(classify(&head(503, None), Vec::new(), &[]).unwrap_err().retry_hint(), RetryHint::Backoff);
+        for status in [400, 401, 403, 404, 413, 500] {
+            assert_eq!(classify(&head(status, None), Vec::new(), &[]).unwrap_err().retry_hint(), RetryHint::Never, "{status}");
+        }
+        let bad_utf8 = classify(&head(200, None), b"{\"a\":\"\xff\"}".to_vec(), &[]).unwrap_err();
+        assert!(bad_utf8.message().contains("UTF-8"), "{bad_utf8}");
+        let surrogate = classify(&head(200, None), br#"{"result":"\ud800"}"#.to_vec(), &[]).unwrap_err();
+        assert_eq!(surrogate.kind(), ErrorKind::BadResponse);
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(classify(&head(200, None), deep.into_bytes(), &[]).unwrap_err().kind(), ErrorKind::BadResponse);
+        let redirect = Head { status: 302, location: Some("https://user:pw@evil.example/x?pass=1".into()), ..Head::default() };
+        let e = classify(&redirect, Vec::new(), &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Redirect);
+        assert!(e.detail().unwrap().contains("https://evil.example") && !e.detail().unwrap().contains("pw"), "{e:?}");
+    }
+
     #[test]
     fn storage_error_shape() {
-        let e = classify(401, Some("application/json"), br#"{"result":"Error","message":"Either your username or password is incorrect"}"#.to_vec(), &[]).unwrap_err();
+        let e = classify(&head(401, Some("application/json")), br#"{"result":"Error","message":"Either your username or password is incorrect"}"#.to_vec(), &[]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unauthorized);
         assert_eq!(e.http_status(), Some(401));
         assert_eq!(e.service_message(), Some("Either your username or password is incorrect"));
@@ -212,7 +316,7 @@ mod tests {
     #[test]
     fn platform_error_shape() {
         let body = br#"{"meta":{"timestamp":"2019-10-21T13:06:12"},"error":{"message":"Bad Login","code":"AUTH0","detail":"x"}}"#;
-        let e = classify(401, None, body.to_vec(), &[]).unwrap_err();
+        let e = classify(&head(401, None), body.to_vec(), &[]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unauthorized);
         assert_eq!(e.service_code(), Some("AUTH0"));
         assert_eq!(e.service_message(), Some("Bad Login"));
@@ -222,24 +326,24 @@ mod tests {
 
     #[test]
     fn success_and_result_error() {
-        let r = classify(200, None, br#"{"result":"Success","type":"createCustomer"}"#.to_vec(), &[]).unwrap();
+        let r = classify(&head(200, None), br#"{"result":"Success","type":"createCustomer"}"#.to_vec(), &[]).unwrap();
         assert_eq!(r.json()["type"], "createCustomer");
-        let e = classify(200, None, br#"{"result":"Error","message":"nope"}"#.to_vec(), &[]).unwrap_err();
+        let e = classify(&head(200, None), br#"{"result":"Error","message":"nope"}"#.to_vec(), &[]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ServiceError);
     }
 
     #[test]
     fn html_pages_are_described_and_redacted() {
         let html = b"<html><body><h1>502 Bad Gateway</h1> secretpass QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo= </body></html>".to_vec();
-        let e = classify(502, Some("text/html"), html, &["secretpass"]).unwrap_err();
+        let e = classify(&head(502, Some("text/html")), html, &["secretpass"]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ServerError);
         assert!(e.retryable());
         let d = e.detail().unwrap();
         assert!(d.contains("text/html") && d.contains("502 Bad Gateway"), "{d}");
         assert!(!d.contains("secretpass") && !d.contains("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo"), "{d}");
-        let e = classify(200, Some("text/html"), b"<html>".to_vec(), &[]).unwrap_err();
+        let e = classify(&head(200, Some("text/html")), b"<html>".to_vec(), &[]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BadResponse);
-        let e = classify(200, None, Vec::new(), &[]).unwrap_err();
+        let e = classify(&head(200, None), Vec::new(), &[]).unwrap_err();
         assert!(e.message().contains("empty"));
     }
 }

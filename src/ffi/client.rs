@@ -34,16 +34,27 @@ pub enum dcams_status {
 /// Creates a client.
 ///
 /// `config_json`: NULL, or a JSON object whose members override the
-/// environment (`DCAMS_ENDPOINT`, `DCAMS_USER`, `DCAMS_PASS`,
-/// `DCAMS_TEST_KEY`, `DCAMS_CONNECT_TIMEOUT_MS`, `DCAMS_TIMEOUT_MS`) and the
-/// defaults: `{"endpoint": string (default
-/// "https://dcams.app/v3/stable/api/storage"), "user": string, "pass":
-/// string, "test_key": string, "connect_timeout_ms": int (default 10000),
-/// "timeout_ms": int (overall deadline per call, default 120000),
-/// "max_response_bytes": int (default 268435456), "check_image_format": bool
-/// (default true), "danger_allow_plain_http": bool (default false)}`.
-/// Unknown members are an error. Credentials may also be left out here and
-/// given per call in the JSON entry point.
+/// environment and the defaults (all optional; unknown members are an error):
+/// - `"endpoint"`: URL (default `"https://dcams.app/v3/stable/api/storage"`,
+///   env `DCAMS_ENDPOINT`); `http://` only to a loopback address;
+/// - `"user"`, `"pass"`: credentials (env `DCAMS_USER`, `DCAMS_PASS`); may
+///   instead be given per call in the JSON entry point;
+/// - `"test_key"`: sent as `target.test_key` (env `DCAMS_TEST_KEY`);
+/// - `"ca_file"`: PEM file of extra CAs, added to the platform roots (env
+///   `DCAMS_CA_FILE`); `"ca_bundle"`: PEM file of the only trusted CAs (env
+///   `DCAMS_CA_BUNDLE`); certificate verification is always on;
+/// - `"proxy"`: `"http://[user:pass@]host:port"`, used always; `"no_proxy":
+///   true`: never a proxy; otherwise `https_proxy`/`HTTPS_PROXY`, then
+///   `all_proxy`/`ALL_PROXY`, minus `no_proxy`/`NO_PROXY`, never for loopback;
+/// - timeouts in ms, each per attempt: `"connect_timeout_ms"` (TCP + TLS,
+///   default 10000), `"send_timeout_ms"` (the body, default 120000),
+///   `"response_timeout_ms"` (headers after the body, default 60000); and
+///   `"timeout_ms"`: the whole call, retries included (default 120000);
+/// - `"retries"`: retries on connection failures and HTTP 429/502/503/504
+///   (default 2, 0 disables); `"retry_backoff_ms"`: first pause (default
+///   250, doubled each time, with jitter; `Retry-After` wins);
+/// - `"max_response_bytes"` (default 268435456), `"check_image_format"`
+///   (default true), `"danger_allow_plain_http"` (default false).
 ///
 /// On `DCAMS_OK`, `*out_client` is the new client (free it with
 /// `dcams_client_free`) and `*out_error` is set to NULL. On failure,
@@ -53,8 +64,8 @@ pub enum dcams_status {
 /// Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_client` NULL),
 /// `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (not an object, wrong
 /// member type, unknown member), `DCAMS_ERR_CONFIG` (bad endpoint, plain
-/// HTTP to a non-loopback host, zero timeout, bad environment value),
-/// `DCAMS_ERR_INTERNAL`. Thread-safe.
+/// HTTP to a non-loopback host, zero timeout, unreadable CA file, bad proxy
+/// URL, bad environment value), `DCAMS_ERR_INTERNAL`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_new(
     config_json: *const c_char,
@@ -102,13 +113,15 @@ pub unsafe extern "C" fn dcams_client_free(client: *mut dcams_client) {
 /// `*out_result` is always set (unless `out_result` is NULL): on `DCAMS_OK`
 /// to the service's reply JSON, verbatim; otherwise to an error JSON
 /// `{"code","name","message","field","http_status","service_message",
-/// "service_code","detail","retryable"}`. Free it with `dcams_string_free`.
+/// "service_code","detail","retryable","attempts"}` (`retryable`: whether a
+/// later repeat can help; `attempts`: HTTP attempts made, 0 if none). Free
+/// it with `dcams_string_free`.
 ///
 /// Errors: `DCAMS_ERR_NULL_ARGUMENT`, `DCAMS_ERR_INVALID_UTF8`,
 /// `DCAMS_ERR_INVALID_JSON`, `DCAMS_ERR_VALIDATION`, `DCAMS_ERR_CONFIG` (no
 /// credentials), then any service, transport or response code (20-99); no
 /// request is sent for codes below 20. Thread-safe; blocks up to the
-/// client's `timeout_ms`.
+/// client's `timeout_ms` (retries included).
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_call_json(
     client: *const dcams_client,
