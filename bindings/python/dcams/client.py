@@ -169,7 +169,20 @@ class Client:
 
     Arguments left as ``None`` fall back to the environment (``DCAMS_ENDPOINT``,
     ``DCAMS_USER``, ``DCAMS_PASS``, ``DCAMS_TEST_KEY``, ``DCAMS_TIMEOUT_MS``,
-    ``DCAMS_CONNECT_TIMEOUT_MS``) and then to the library's defaults.
+    ``DCAMS_CONNECT_TIMEOUT_MS``, ``DCAMS_RETRIES``, ``DCAMS_CA_FILE``,
+    ``DCAMS_CA_BUNDLE``, the usual ``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY``)
+    and then to the library's defaults (see ``dcams_client_new`` in
+    ``include/dcams.h`` for every default).
+
+    TLS: ``ca_file`` adds PEM CAs to the platform's roots, ``ca_bundle``
+    replaces them; verification is always on. ``proxy`` (``http://host:port``)
+    beats ``no_proxy=True``, which beats the environment. Timeouts are in ms:
+    ``connect_timeout_ms`` (TCP + TLS), ``send_timeout_ms`` (the body),
+    ``response_timeout_ms`` (until the headers), each per attempt, and
+    ``timeout_ms`` for the whole call. ``retries`` (default 2, 0 disables)
+    repeats a call after a connection failure or HTTP 429/502/503/504, with
+    exponential backoff from ``retry_backoff_ms``; repeating is safe because
+    every service is idempotent (the upsert is keyed by e-mail).
     ``danger_allow_plain_http`` allows ``http://`` to non-loopback hosts
     (never needed for a loopback test server).
 
@@ -190,6 +203,14 @@ class Client:
         connect_timeout_ms: Optional[int] = None,
         check_image_format: Optional[bool] = None,
         *,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        ca_bundle: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        no_proxy: Optional[bool] = None,
+        send_timeout_ms: Optional[int] = None,
+        response_timeout_ms: Optional[int] = None,
+        retries: Optional[int] = None,
+        retry_backoff_ms: Optional[int] = None,
         max_response_bytes: Optional[int] = None,
         danger_allow_plain_http: Optional[bool] = None,
     ) -> None:
@@ -200,7 +221,16 @@ class Client:
         self._endpoint = endpoint
 
         config: Dict[str, Any] = {}
-        for key, value in (("endpoint", endpoint), ("user", user), ("pass", password), ("test_key", test_key)):
+        for key, value in (("ca_file", ca_file), ("ca_bundle", ca_bundle)):
+            if value is not None:
+                config[key] = os.fspath(value)
+        for key, value in (
+            ("endpoint", endpoint),
+            ("user", user),
+            ("pass", password),
+            ("test_key", test_key),
+            ("proxy", proxy),
+        ):
             if value is not None:
                 if not isinstance(value, str):
                     name = "password" if key == "pass" else key
@@ -209,6 +239,10 @@ class Client:
         for key, value in (
             ("timeout_ms", timeout_ms),
             ("connect_timeout_ms", connect_timeout_ms),
+            ("send_timeout_ms", send_timeout_ms),
+            ("response_timeout_ms", response_timeout_ms),
+            ("retries", retries),
+            ("retry_backoff_ms", retry_backoff_ms),
             ("max_response_bytes", max_response_bytes),
         ):
             if value is not None:
@@ -217,6 +251,7 @@ class Client:
                 config[key] = value
         for key, value in (
             ("check_image_format", check_image_format),
+            ("no_proxy", no_proxy),
             ("danger_allow_plain_http", danger_allow_plain_http),
         ):
             if value is not None:

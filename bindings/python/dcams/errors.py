@@ -79,7 +79,9 @@ class DcamsError(Exception):
     ``code`` (:class:`Code`, or a plain int for a code this binding does not
     know), ``name`` (``DCAMS_ERR_...``), ``message``, ``field`` (validation),
     ``http_status``, ``service_message`` and ``service_code`` (the service's
-    own words, e.g. ``"AUTH0"``), ``detail``, ``retryable`` (bool).
+    own words, e.g. ``"AUTH0"``), ``detail``, ``retryable`` (bool: whether
+    a later repeat can help), ``attempts`` (HTTP attempts made; 0 when the
+    call failed before any traffic).
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class DcamsError(Exception):
         service_code: Optional[str] = None,
         detail: Optional[str] = None,
         retryable: bool = False,
+        attempts: int = 0,
     ) -> None:
         super().__init__(message)
         self.code = _code(int(code))
@@ -105,6 +108,7 @@ class DcamsError(Exception):
         self.service_code = service_code
         self.detail = detail
         self.retryable = bool(retryable)
+        self.attempts = int(attempts)
 
     def to_dict(self) -> Dict[str, Any]:
         """The error in the library's JSON shape."""
@@ -118,6 +122,7 @@ class DcamsError(Exception):
             "service_code": self.service_code,
             "detail": self.detail,
             "retryable": self.retryable,
+            "attempts": self.attempts,
         }
 
     def __str__(self) -> str:
@@ -294,6 +299,7 @@ def error_from_json(code: int, text: Optional[str]) -> DcamsError:
         service_code=data.get("service_code"),
         detail=data.get("detail"),
         retryable=bool(data.get("retryable", False)),
+        attempts=int(data.get("attempts") or 0),
     )
 
 

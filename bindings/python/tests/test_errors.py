@@ -182,3 +182,37 @@ def test_connection_refused():
         with pytest.raises(dcams.TransportError) as ei:
             c.get_status("a@example.com")
     assert ei.value.code == dcams.Code.TRANSPORT and ei.value.retryable is True
+
+
+def test_retries_are_configurable_and_reported(tmp_path):
+    """A dead port: retries=0 makes one attempt, retries=2 makes three; both TransportError."""
+    import socket
+
+    import dcams
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    endpoint = f"http://127.0.0.1:{port}/v3/stable/api/storage"
+    front = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    for retries, attempts in ((0, 1), (2, 3)):
+        with dcams.Client(endpoint=endpoint, user="u", password="p", retries=retries,
+                          retry_backoff_ms=1, connect_timeout_ms=500) as client:
+            with pytest.raises(dcams.TransportError) as info:
+                client.upsert("a@example.com", front)
+            assert info.value.attempts == attempts
+            assert info.value.retryable is True
+
+
+def test_tls_and_proxy_options_reach_the_library(tmp_path):
+    import dcams
+
+    missing = tmp_path / "missing-ca.pem"
+    with pytest.raises(dcams.ConfigError) as info:
+        dcams.Client(endpoint="https://dcams.app/v3/stable/api/storage", ca_file=missing)
+    assert "ca_file" in info.value.message
+    with pytest.raises(dcams.ConfigError) as info:
+        dcams.Client(proxy="http://user:hunter2@[::1:3128")
+    assert "hunter2" not in str(info.value) and "proxy" in info.value.message
+    dcams.Client(no_proxy=True, retries=0, send_timeout_ms=1000, response_timeout_ms=1000).close()
