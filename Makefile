@@ -12,7 +12,7 @@ RELEASE_DIR := target/release
 LIB := $(RELEASE_DIR)/libdcams.so
 SANDBOX := $(RELEASE_DIR)/dcams-sandbox
 
-.PHONY: all build demo test test-rust test-c test-python test-demo python-deps header clean
+.PHONY: all build demo test test-rust test-c test-python test-demo test-readme python-deps header clean
 
 all: build
 
@@ -23,7 +23,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: test-rust build test-c test-python test-demo
+test: test-rust build test-c test-python test-demo test-readme
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -43,6 +43,10 @@ test-python: build python-deps
 test-demo: build
 	scripts/check-demo.sh
 
+# The README's C and Python examples, compiled and run as written.
+test-readme: build
+	$(PYTHON) scripts/check-readme.py
+
 header:
 	$(CARGO) build
 	cp "$$(ls -t target/debug/build/dcams-*/out/dcams.h | head -n 1)" include/dcams.h
@@ -50,3 +54,8 @@ header:
 clean:
 	$(CARGO) clean
 	$(MAKE) -C bindings/c clean
+
+# make bench: W1-W5 against the sandbox and an nginx sink; prints the table, writes BENCHMARKS.md
+.PHONY: bench
+bench:
+	bench/run.sh
