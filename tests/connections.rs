@@ -20,3 +20,26 @@ fn one_hundred_sequential_upserts_use_one_connection() {
     assert_eq!(sb.requests(), 102);
     assert_eq!(sb.connections(), 1, "every call reused the first connection");
 }
+
+#[test]
+fn concurrent_calls_share_a_pool_of_the_configured_size() {
+    let sb = sandbox();
+    let mut cfg = config(&sb);
+    cfg.max_idle_connections = 4;
+    let client = dcams::Client::new(cfg).unwrap();
+    let jpg = read("passport-td3.jpg");
+    for round in 0..5 {
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (client, jpg) = (&client, &jpg);
+                s.spawn(move || {
+                    let email = format!("r{round}.t{t}@example.com");
+                    client.upsert(&Customer::new(email, Document::from_bytes(jpg))).unwrap();
+                });
+            }
+        });
+    }
+    assert_eq!(sb.requests(), 20);
+    // Four threads at a time need at most four connections, reused across rounds.
+    assert!(sb.connections() <= 4, "{} connections for 5 rounds of 4 concurrent calls", sb.connections());
+}

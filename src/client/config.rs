@@ -31,6 +31,9 @@ pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default number of retries after a failed attempt (3 attempts in all).
 pub const DEFAULT_RETRIES: u32 = 2;
+/// Default number of idle connections kept for reuse: 16 (enough for 16
+/// threads sharing one client without reconnecting).
+pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 /// Default base delay before the first retry: 250 ms (doubled each time, with jitter).
 pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(250);
 /// Default largest response body accepted: 256 MiB (getDocumentImages returns
@@ -138,6 +141,10 @@ pub struct Config {
     pub retry_backoff: Duration,
     /// Largest response body accepted, in bytes; a larger one fails with `BadResponse`.
     pub max_response_bytes: u64,
+    /// Idle connections kept open for reuse (the pool size; 0 disables
+    /// reuse). Sequential calls reuse one connection; concurrent calls use
+    /// up to this many.
+    pub max_idle_connections: usize,
     /// Reject documents whose leading bytes are not a known image format
     /// (JPEG, PNG, GIF, WebP, TIFF, BMP, HEIF/HEIC/AVIF, PDF). Default true;
     /// false sends any non-empty bytes.
@@ -168,6 +175,7 @@ impl Default for Config {
             retries: DEFAULT_RETRIES,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             check_image_format: true,
             danger_allow_plain_http: false,
         }
@@ -194,6 +202,7 @@ struct ConfigPatch {
     retries: Option<u32>,
     retry_backoff_ms: Option<u64>,
     max_response_bytes: Option<u64>,
+    max_idle_connections: Option<usize>,
     check_image_format: Option<bool>,
     danger_allow_plain_http: Option<bool>,
 }
@@ -242,7 +251,7 @@ impl Config {
     /// "ca_file": path, "ca_bundle": path, "proxy": url, "no_proxy": bool,
     /// "connect_timeout_ms": int, "send_timeout_ms": int,
     /// "response_timeout_ms": int, "timeout_ms": int, "retries": int,
-    /// "retry_backoff_ms": int, "max_response_bytes": int,
+    /// "retry_backoff_ms": int, "max_response_bytes": int, "max_idle_connections": int,
     /// "check_image_format": bool, "danger_allow_plain_http": bool}`.
     /// `proxy` beats `no_proxy`, which beats the environment.
     /// `None` or `"{}"` means environment and defaults only.
@@ -305,6 +314,9 @@ impl Config {
         }
         if let Some(v) = p.max_response_bytes {
             self.max_response_bytes = v;
+        }
+        if let Some(v) = p.max_idle_connections {
+            self.max_idle_connections = v;
         }
         if let Some(v) = p.check_image_format {
             self.check_image_format = v;

@@ -31,6 +31,9 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .timeout_send_body(Some(config.send_timeout))
         .timeout_recv_response(Some(config.response_timeout))
         .timeout_global(Some(config.timeout))
+        // One endpoint: the whole pool may serve it.
+        .max_idle_connections(config.max_idle_connections)
+        .max_idle_connections_per_host(config.max_idle_connections)
         // Never re-send a POST carrying credentials somewhere else.
         .max_redirects(0)
         .max_redirects_will_error(false)

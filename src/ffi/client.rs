@@ -53,6 +53,7 @@ pub enum dcams_status {
 /// - `"retries"`: retries on connection failures and HTTP 429/502/503/504
 ///   (default 2, 0 disables); `"retry_backoff_ms"`: first pause (default
 ///   250, doubled each time, with jitter; `Retry-After` wins);
+/// - `"max_idle_connections"`: connections kept for reuse (default 16);
 /// - `"max_response_bytes"` (default 268435456), `"check_image_format"`
 ///   (default true), `"danger_allow_plain_http"` (default false).
 ///

@@ -3,6 +3,7 @@
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
+use super::boundary::guard;
 use crate::client::ErrorKind;
 
 /// Result code of every `dcams_*` call. Values are stable and never reused;
@@ -101,6 +102,10 @@ impl From<ErrorKind> for dcams_code {
 /// Returns a static string: never free it. Thread-safe. Never fails.
 #[no_mangle]
 pub extern "C" fn dcams_code_name(code: i32) -> *const c_char {
+    guard(c"DCAMS_ERR_UNKNOWN".as_ptr(), || code_name(code))
+}
+
+fn code_name(code: i32) -> *const c_char {
     static NAMES: OnceLock<Vec<(i32, CString)>> = OnceLock::new();
     let names = NAMES.get_or_init(|| {
         let mut v = vec![(0, c"DCAMS_OK".to_owned())];

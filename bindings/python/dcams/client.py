@@ -212,6 +212,7 @@ class Client:
         retries: Optional[int] = None,
         retry_backoff_ms: Optional[int] = None,
         max_response_bytes: Optional[int] = None,
+        max_idle_connections: Optional[int] = None,
         danger_allow_plain_http: Optional[bool] = None,
     ) -> None:
         self._handle: Optional[int] = None
@@ -244,6 +245,7 @@ class Client:
             ("retries", retries),
             ("retry_backoff_ms", retry_backoff_ms),
             ("max_response_bytes", max_response_bytes),
+            ("max_idle_connections", max_idle_connections),
         ):
             if value is not None:
                 if isinstance(value, bool) or not isinstance(value, int):
