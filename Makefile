@@ -3,6 +3,8 @@
 #   make demo     build, start the local sandbox, upsert from C then Python, read back
 #   make test     every test: Rust (unit, integration, sandbox, header drift), C (plain,
 #                 Valgrind, ASan/UBSan), Python
+#   make test-faults  only the fault matrix (nginx TLS, squid, misbehaving servers)
+#   make bench    benchmarks against curl and Python requests; writes BENCHMARKS.md
 #   make header   regenerate include/dcams.h after changing the C API
 #   make clean
 
@@ -26,8 +28,9 @@ demo: build
 test: test-rust build test-c test-python test-demo test-readme
 	@echo "make test: all suites passed"
 
-test-rust:
-	$(CARGO) test --workspace
+# Includes the fault matrix (tests/faults.rs), whose real servers are installed first.
+test-rust: faults-deps
+	DCAMS_FAULTS_REQUIRE_TOOLS=1 $(CARGO) test --workspace
 
 # The C suite runs three times: plain, under Valgrind, and built with ASan/UBSan.
 test-c: build
@@ -59,3 +62,25 @@ clean:
 .PHONY: bench
 bench:
 	bench/run.sh
+
+# make test-faults: the fault matrix (tests/faults.rs) against real nginx (TLS with a
+# private CA made at test time), squid (CONNECT proxy) and scripted misbehaving servers.
+# Installs nginx, squid and openssl first when one is missing (Debian/Ubuntu apt-get,
+# as root or through sudo); DCAMS_FAULTS_REQUIRE_TOOLS=1 makes a missing tool a failure
+# instead of a skip.
+FAULT_TOOLS := nginx squid openssl
+
+.PHONY: test-faults faults-deps
+faults-deps:
+	@missing=""; for t in $(FAULT_TOOLS); do \
+	  command -v $$t >/dev/null 2>&1 || [ -x /usr/sbin/$$t ] || missing="$$missing $$t"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "test-faults: installing$$missing"; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+test-faults: faults-deps
+	DCAMS_FAULTS_REQUIRE_TOOLS=1 $(CARGO) test --test faults -- --nocapture

@@ -27,7 +27,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default time allowed to send the request body: 120 000 ms (a slow uplink
 /// may take long; the overall deadline still bounds it).
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default time to wait for the response headers once the body is sent: 60 000 ms.
+/// Default time to wait for the response headers once the body is sent, and
+/// again for the response body: 60 000 ms.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default number of retries after a failed attempt (3 attempts in all).
 pub const DEFAULT_RETRIES: u32 = 2;
@@ -126,7 +127,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Time allowed to send the request body (per attempt).
     pub send_timeout: Duration,
-    /// Time allowed between the end of the body and the response headers (per attempt).
+    /// Time allowed between the end of the body and the response headers,
+    /// and again for receiving the response body (per attempt).
     pub response_timeout: Duration,
     /// Deadline for the whole call: every attempt, every pause between
     /// attempts, up to the last byte of the response.

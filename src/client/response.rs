@@ -129,7 +129,7 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, 
     match parsed {
         Some(env) if success => {
             if env.result.as_ref().and_then(|r| r.as_str()) == Some("Error") {
-                let msg = text_of(env.message);
+                let msg = text_of(env.message).map(|m| redact(&m, secrets));
                 let human = format!("HTTP {status} with result \"Error\": {}", msg.as_deref().unwrap_or("(no message)"));
                 return Err(Error::new(ErrorKind::ServiceError, human).with_http_status(status).with_service(msg, None));
             }
@@ -138,9 +138,11 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, 
             Ok(Reply { http_status: status, body })
         }
         Some(env) => {
+            // A service could quote what it was sent: scrub secrets from its texts too.
+            let scrub = |t: Option<String>| t.map(|t| redact(&t, secrets));
             let (message, code, detail) = match env.error {
-                Some(p) => (text_of(p.message), text_of(p.code), text_of(p.detail)),
-                None => (text_of(env.message), None, None),
+                Some(p) => (scrub(text_of(p.message)), scrub(text_of(p.code)), scrub(text_of(p.detail))),
+                None => (scrub(text_of(env.message)), None, None),
             };
             let kind = ErrorKind::from_http_status(status);
             let mut human = format!("HTTP {status}");
@@ -150,7 +152,7 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Reply, 
             human.push_str(&format!(": {}", message.as_deref().unwrap_or("(no message)")));
             let mut err = Error::new(kind, human).with_http_status(status).with_service(message, code);
             if let Some(d) = detail {
-                err = err.with_detail(redact(&d, secrets));
+                err = err.with_detail(d);
             }
             Err(err)
         }
@@ -219,6 +221,11 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         }
         U::BadUri(_) | U::Http(_) | U::InvalidProxyUrl => Error::new(ErrorKind::Config, format!("bad request setup: {e}")),
         U::StatusCode(s) => Error::new(ErrorKind::from_http_status(s), format!("HTTP {s}")).with_http_status(s),
+        // A proxy that refuses CONNECT (403, 407, ...) will refuse a repeat too.
+        U::ConnectProxyFailed(why) => {
+            return Error::new(ErrorKind::Transport, format!("the proxy refused to connect to the endpoint: {why}"))
+        }
+        U::BodyStalled => Error::new(ErrorKind::Timeout, "timed out receiving the response body (it stalled)"),
         other => Error::new(ErrorKind::Transport, format!("transport failed: {other}")),
     };
     // Connection failures are retried; so is a connect timeout (nothing was sent yet).
@@ -260,14 +267,23 @@ fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Erro
 }
 
 fn io_error(io: std::io::Error) -> Error {
-    // ureq wraps its own errors in io::Error when they surface through Read.
-    if io.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
-        let inner = io.into_inner().and_then(|b| b.downcast::<ureq::Error>().ok());
-        if let Some(u) = inner {
+    // ureq wraps its own errors, and rustls's certificate errors, in io::Error.
+    let Some(inner) = io.get_ref() else {
+        return plain_io_error(&io);
+    };
+    if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+        return Error::new(ErrorKind::Tls, format!("TLS failed: {tls}"));
+    }
+    if inner.is::<ureq::Error>() {
+        if let Some(u) = io.into_inner().and_then(|b| b.downcast::<ureq::Error>().ok()) {
             return transport_error(*u, Duration::ZERO, Duration::ZERO);
         }
         return Error::new(ErrorKind::Transport, "connection failed");
     }
+    plain_io_error(&io)
+}
+
+fn plain_io_error(io: &std::io::Error) -> Error {
     let kind = match io.kind() {
         IoKind::TimedOut | IoKind::WouldBlock => ErrorKind::Timeout,
         _ => ErrorKind::Transport,

@@ -30,6 +30,7 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .timeout_connect(Some(config.connect_timeout))
         .timeout_send_body(Some(config.send_timeout))
         .timeout_recv_response(Some(config.response_timeout))
+        .timeout_recv_body(Some(config.response_timeout))
         .timeout_global(Some(config.timeout))
         // One endpoint: the whole pool may serve it.
         .max_idle_connections(config.max_idle_connections)

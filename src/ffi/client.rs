@@ -48,7 +48,8 @@ pub enum dcams_status {
 ///   `all_proxy`/`ALL_PROXY`, minus `no_proxy`/`NO_PROXY`, never for loopback;
 /// - timeouts in ms, each per attempt: `"connect_timeout_ms"` (TCP + TLS,
 ///   default 10000), `"send_timeout_ms"` (the body, default 120000),
-///   `"response_timeout_ms"` (headers after the body, default 60000); and
+///   `"response_timeout_ms"` (the headers after the body, then again the
+///   response body, default 60000); and
 ///   `"timeout_ms"`: the whole call, retries included (default 120000);
 /// - `"retries"`: retries on connection failures and HTTP 429/502/503/504
 ///   (default 2, 0 disables); `"retry_backoff_ms"`: first pause (default
