@@ -138,7 +138,8 @@ pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<u
 /// padding. Borrows when the text is already canonical.
 fn normalize_base64<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>, Error> {
     let mut body = text;
-    if body.len() >= 5 && body[..5].eq_ignore_ascii_case("data:") {
+    // Compare bytes: slicing the str could split a multi-byte character.
+    if body.as_bytes().get(..5).is_some_and(|head| head.eq_ignore_ascii_case(b"data:")) {
         match body.find(',') {
             Some(comma) if body[..comma].to_ascii_lowercase().ends_with(";base64") => body = &body[comma + 1..],
             _ => {
@@ -217,6 +218,15 @@ mod tests {
         // valid base64 of bytes that are not an image
         let e = canonical(&STANDARD.encode(b"hello world, not an image")).unwrap_err();
         assert!(e.message().contains("not a recognised image"));
+    }
+
+    #[test]
+    fn non_ascii_text_is_a_validation_error_not_a_panic() {
+        // Found by the property tests: a multi-byte character across byte 5.
+        for text in ["abcd\u{e9}fgh", "\u{1F600}\u{1F600}", "data\u{e9}:x", "data:image/png;base64,\u{e9}"] {
+            let e = canonical(text).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Validation, "{text:?}");
+        }
     }
 
     #[test]
