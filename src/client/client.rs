@@ -122,7 +122,8 @@ impl Client {
                 return Err(error);
             }
             let wait = pause(hint, self.config.retry_backoff, attempt);
-            if Instant::now() + wait >= deadline {
+            // checked_add: a huge Retry-After must not overflow the clock.
+            if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
                 return Err(error.add_detail(&format!(
                     "not retried: waiting {} ms would pass the {} ms deadline",
                     wait.as_millis(),

@@ -75,7 +75,18 @@ fn root_certs(config: &Config) -> Result<RootCerts, Error> {
 /// The certificates of a PEM file; at least one is required.
 fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'static>>, Error> {
     let bad = |why: String| Error::new(ErrorKind::Config, format!("{setting} {}: {why}", path.display()));
-    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    // Bounded read: a CA file is kilobytes; /dev/zero or a FIFO must not hang or exhaust memory.
+    const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
+    let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    if !file.metadata().map_err(|e| bad(format!("cannot read: {e}")))?.is_file() {
+        return Err(bad("not a regular file".to_owned()));
+    }
+    let mut pem = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_PEM_BYTES + 1), &mut pem)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    if pem.len() as u64 > MAX_PEM_BYTES {
+        return Err(bad("larger than 16 MiB".to_owned()));
+    }
     let mut certs = Vec::new();
     for item in parse_pem(&pem) {
         match item.map_err(|e| bad(format!("not valid PEM: {e}")))? {
@@ -173,6 +184,8 @@ mod tests {
         assert!(e.message().contains("no certificate"));
         let e = read_pem(&dir.join("missing.pem"), "ca_bundle").unwrap_err();
         assert!(e.message().contains("cannot read"));
+        let e = read_pem(std::path::Path::new("/dev/zero"), "ca_file").unwrap_err();
+        assert!(e.message().contains("not a regular file"), "{e}");
         std::fs::remove_dir_all(dir).ok();
     }
 }
