@@ -29,15 +29,17 @@ test: test-rust build test-c test-python test-demo test-readme
 	@echo "make test: all suites passed"
 
 # Includes the fault matrix (tests/faults.rs), whose real servers are installed first.
-test-rust: faults-deps
+test-rust: test-tools
 	DCAMS_FAULTS_REQUIRE_TOOLS=1 $(CARGO) test --workspace
 
 # The C suite runs three times: plain, under Valgrind, and built with ASan/UBSan.
-test-c: build
+test-c: build test-tools
 	$(MAKE) -C bindings/c test valgrind asan DCAMS_LIBDIR=$(CURDIR)/$(RELEASE_DIR) SANDBOX=$(CURDIR)/$(SANDBOX)
 
+# pytest from pip; where pip may not install into this Python (PEP 668), Debian's package.
 python-deps:
-	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install --quiet "pytest>=7"
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install --quiet "pytest>=7" \
+	  || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get install -y python3-pytest; }
 
 test-python: build python-deps
 	DCAMS_LIB=$(CURDIR)/$(LIB) DCAMS_SANDBOX_BIN=$(CURDIR)/$(SANDBOX) \
@@ -47,7 +49,7 @@ test-demo: build
 	scripts/check-demo.sh
 
 # The README's C and Python examples, compiled and run as written.
-test-readme: build
+test-readme: build test-tools
 	$(PYTHON) scripts/check-readme.py
 
 header:
@@ -63,24 +65,23 @@ clean:
 bench:
 	bench/run.sh
 
-# make test-faults: the fault matrix (tests/faults.rs) against real nginx (TLS with a
-# private CA made at test time), squid (CONNECT proxy) and scripted misbehaving servers.
-# Installs nginx, squid and openssl first when one is missing (Debian/Ubuntu apt-get,
-# as root or through sudo); DCAMS_FAULTS_REQUIRE_TOOLS=1 makes a missing tool a failure
-# instead of a skip.
-FAULT_TOOLS := nginx squid openssl
+# The programs the tests run beside the library: nginx (TLS with a private CA made at
+# test time), squid (CONNECT proxy) and openssl for the fault matrix, valgrind for the
+# C suite and the README check. Installed with apt-get (as root, or through sudo) when
+# missing. DCAMS_FAULTS_REQUIRE_TOOLS=1 makes a missing tool a failure, not a skip.
+TEST_TOOLS := nginx squid openssl valgrind
 
-.PHONY: test-faults faults-deps
-faults-deps:
-	@missing=""; for t in $(FAULT_TOOLS); do \
+.PHONY: test-faults test-tools
+test-tools:
+	@missing=""; for t in $(TEST_TOOLS); do \
 	  command -v $$t >/dev/null 2>&1 || [ -x /usr/sbin/$$t ] || missing="$$missing $$t"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	  echo "test-faults: installing$$missing"; \
+	  echo "test-tools: installing$$missing"; \
 	  $$sudo apt-get update && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
 
-test-faults: faults-deps
+test-faults: test-tools
 	DCAMS_FAULTS_REQUIRE_TOOLS=1 $(CARGO) test --test faults -- --nocapture

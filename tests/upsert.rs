@@ -122,9 +122,12 @@ fn validation_fails_before_any_request() {
         assert!(e.message().contains(field.split('.').next_back().unwrap()), "message names the field: {e}");
     }
     let e = client.upsert(&Customer::new("a@example.com", Document::from_path(data("missing.jpg")))).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::File);
+    assert_eq!((e.kind(), e.field(), e.attempts()), (ErrorKind::File, Some("documents.front"), 0));
+    let e = client.upsert(&Customer::new("a@example.com", Document::from_path(data("PROVENANCE.md")))).unwrap_err();
+    assert_eq!((e.kind(), e.field(), e.attempts()), (ErrorKind::Validation, Some("documents.front"), 0));
     assert_eq!(client.call_json("{").unwrap_err().kind(), ErrorKind::InvalidJson);
     assert_eq!(sb.requests(), 0, "nothing reached the sandbox");
+    assert_eq!(sb.connections(), 0, "not even a connection");
 }
 
 #[test]

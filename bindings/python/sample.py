@@ -11,8 +11,9 @@ the live service), DCAMS_USER, DCAMS_PASS, and optionally DCAMS_TEST_KEY
     sample.py set-status --email E --status PASS|PENDING|FAIL
     sample.py lifecycle --email E --front PATH --back PATH
 
-Each command prints the service's reply as JSON on stdout. On failure the
-error JSON goes to stderr and the exit status is 1.
+Each command prints the service's reply as JSON on stdout. Exit status, as
+for the C sample dcams_cli: 0 on success, 1 for a usage error, 2 when the
+library reports an error (its JSON goes to stderr).
 """
 
 from __future__ import annotations
@@ -79,8 +80,16 @@ def cmd_lifecycle(client: dcams.Client, args) -> None:
     emit({"step": "upsert", "created": r.created, "reply": r.raw})
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 (argparse's default is 2), as in dcams_cli."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
     def customer_options(sp, back_required: bool) -> None:
@@ -123,7 +132,7 @@ def main(argv=None) -> int:
             args.run(client, args)
     except dcams.DcamsError as e:
         print(json.dumps(e.to_dict(), sort_keys=True), file=sys.stderr)
-        return 1
+        return 2
     return 0
 
 

@@ -16,7 +16,8 @@ use dcams_sandbox::{ErrorStyle, Sandbox, SandboxConfig};
 ///
 /// Admin endpoints for tests: GET /_sandbox/stats, GET /_sandbox/customers/{email}[?test=1],
 /// GET /_sandbox/customers/{email}/documents/{front|back}[?test=1], GET /_sandbox/last-request,
-/// POST /_sandbox/reset.
+/// POST /_sandbox/reset, POST /_sandbox/script (`{"status":503,"body":"<html>…","content_type":
+/// "text/html","times":2}`: the next storage requests get that answer instead).
 #[derive(Debug, Parser)]
 #[command(name = "dcams-sandbox", version)]
 struct Cli {

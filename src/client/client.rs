@@ -8,7 +8,7 @@ use super::body::BodyBuilder;
 use super::call::Call;
 use super::config::{Config, Secret};
 use super::customer::{Customer, Service};
-use super::document::prepare;
+use super::document::{prepare, Prepared};
 use super::error::{Error, ErrorKind};
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::response::{body_error, classify, transport_error, Head, Reply};
@@ -107,12 +107,18 @@ impl Client {
         let test_key = call.test_key.as_deref().or(self.config.test_key.as_ref().map(Secret::expose));
         let request = Request { call: &call, user, pass, test_key };
 
+        // Documents are opened and checked before any traffic; a retry opens them again.
+        let mut documents = Some(self.documents(&call)?);
         let deadline = Instant::now() + self.config.timeout;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let mut error = match self.attempt(&request, remaining) {
+            let docs = match documents.take() {
+                Some(docs) => docs,
+                None => self.documents(&call)?,
+            };
+            let mut error = match self.attempt(&request, docs, remaining) {
                 Ok(reply) => return Ok(reply),
                 Err(e) => e,
             };
@@ -134,12 +140,22 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange: documents opened and checked, body streamed, the
-    /// whole response read (so the connection can be reused).
-    fn attempt(&self, r: &Request<'_, '_>, remaining: Duration) -> Result<Reply, Error> {
+    /// The call's documents, opened and checked: (front, back).
+    fn documents<'d>(&self, call: &'d Call<'_>) -> Result<(Option<Prepared<'d>>, Option<Prepared<'d>>), Error> {
         let check = self.config.check_image_format;
-        let front = r.call.front.as_deref().map(|d| prepare("documents.front", d, check)).transpose()?;
-        let back = r.call.back.as_deref().map(|d| prepare("documents.back", d, check)).transpose()?;
+        let front = call.front.as_deref().map(|d| prepare("documents.front", d, check)).transpose()?;
+        let back = call.back.as_deref().map(|d| prepare("documents.back", d, check)).transpose()?;
+        Ok((front, back))
+    }
+
+    /// One HTTP exchange: body streamed, the whole response read (so the
+    /// connection can be reused).
+    fn attempt(
+        &self,
+        r: &Request<'_, '_>,
+        (front, back): (Option<Prepared<'_>>, Option<Prepared<'_>>),
+        remaining: Duration,
+    ) -> Result<Reply, Error> {
         let mut builder = BodyBuilder::new(r.user, r.pass, r.call.service.as_str(), r.call.reference.as_deref(), &r.call.extra_top);
         for (name, value) in &r.call.fields {
             builder.field_raw(name, value);

@@ -263,7 +263,12 @@ impl Config {
     pub fn from_json(json: Option<&str>) -> Result<Config, Error> {
         let mut config = Config::from_env()?;
         if let Some(text) = json {
-            let patch: ConfigPatch = serde_json::from_str(text)
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("configuration is not valid JSON: {e}")))?;
+            if !value.is_object() {
+                return Err(Error::new(ErrorKind::InvalidJson, "configuration must be a JSON object"));
+            }
+            let patch: ConfigPatch = serde_json::from_value(value)
                 .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("configuration: {e}")))?;
             config.apply(patch);
         }
@@ -384,7 +389,8 @@ mod tests {
         let e = Config::from_json(Some(r#"{"passwrod":"x"}"#)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidJson);
         assert!(e.message().contains("passwrod"));
-        assert_eq!(Config::from_json(Some("[1]")).unwrap_err().kind(), ErrorKind::InvalidJson);
+        let e = Config::from_json(Some("[1]")).unwrap_err();
+        assert_eq!((e.kind(), e.message()), (ErrorKind::InvalidJson, "configuration must be a JSON object"));
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub(crate) fn prepare<'d>(field: &str, doc: &'d Document<'_>, check_format: bool
         }
         Document::Path(path) => {
             let file_err = |what: &str, e: std::io::Error| {
-                Error::new(ErrorKind::File, format!("{field}: cannot {what} {}: {e}", path.display()))
+                Error::new(ErrorKind::File, format!("{field}: cannot {what} {}: {e}", path.display())).with_field(field)
             };
             let mut file = File::open(path).map_err(|e| file_err("open", e))?;
             let len = file.metadata().map_err(|e| file_err("stat", e))?.len();
@@ -241,5 +241,6 @@ mod tests {
         let e = prepare("documents.front", &doc, true).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::File);
         assert!(e.message().contains("documents.front"));
+        assert_eq!(e.field(), Some("documents.front"));
     }
 }

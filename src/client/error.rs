@@ -229,6 +229,11 @@ impl Error {
         e
     }
 
+    pub(crate) fn with_field(mut self, field: &str) -> Error {
+        self.field = Some(field.to_owned());
+        self
+    }
+
     pub(crate) fn with_http_status(mut self, status: u16) -> Error {
         self.http_status = Some(status);
         self
@@ -279,7 +284,7 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
-    /// For validation errors: the field at fault (`email`, `dob`, `documents.front`...).
+    /// For validation and file errors: the field at fault (`email`, `dob`, `documents.front`...).
     pub fn field(&self) -> Option<&str> {
         self.field.as_deref()
     }

@@ -39,12 +39,12 @@ def test_sample_upsert_and_errors(sandbox, tmp_path):
     assert (tmp_path / "b").read_bytes() == BACK.read_bytes()
 
     p = run(sandbox, "status", "--email", unique_email("sample-ghost"))
-    assert p.returncode == 1 and p.stdout == ""
+    assert p.returncode == 2 and p.stdout == ""
     err = json.loads(p.stderr)
     assert err["code"] == 23 and err["http_status"] == 404
 
     p = run(sandbox, "status", "--email", email, password="bad-pass-999")
-    assert p.returncode == 1
+    assert p.returncode == 2
     err = json.loads(p.stderr)
     assert err["name"] == "DCAMS_ERR_UNAUTHORIZED" and "bad-pass-999" not in p.stderr
 
@@ -59,3 +59,8 @@ def test_sample_lifecycle(sandbox):
     assert steps[2]["front_bytes"] == FRONT.stat().st_size and steps[2]["back_bytes"] == BACK.stat().st_size
     assert steps[3]["status"] == "PASS" and steps[4]["status"] == "PASS"
     assert steps[5]["created"] is False and steps[5]["reply"]["status"] == "PASS"
+
+
+def test_usage_error_exits_1_like_the_c_sample(sandbox):
+    p = run(sandbox, "status")  # --email missing
+    assert p.returncode == 1 and "--email" in p.stderr
