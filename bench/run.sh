@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make bench`: installs what the benchmark needs if missing (curl, nginx,
+# Python requests), builds everything, then runs bench/run.py, which prints
+# the table and rewrites BENCHMARKS.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+PYTHON=${PYTHON:-python3}
+export PATH=$PATH:/usr/sbin
+
+apt_updated=
+apt_install() {
+  local sudo=
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "bench: installing $*" >&2
+  [ -n "$apt_updated" ] || { $sudo apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v curl >/dev/null || apt_install curl
+command -v nginx >/dev/null || apt_install nginx
+if ! "$PYTHON" -c "import requests" 2>/dev/null; then
+  # pip first (any Python); a Debian system Python refuses pip (PEP 668): use its package.
+  "$PYTHON" -m pip install --quiet requests 2>/dev/null || apt_install python3-requests
+fi
+
+cargo build --release --workspace
+make -C bindings/c all DCAMS_LIBDIR="$root/target/release"
+mkdir -p target/bench
+for prog in maxrss dcams_bench; do
+  cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -Iinclude "bench/c/$prog.c" \
+     -Ltarget/release -Wl,-rpath,"$root/target/release" -ldcams -lpthread -o "target/bench/$prog"
+done
+cargo bench --bench body --no-run
+exec "$PYTHON" bench/run.py
