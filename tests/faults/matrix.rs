@@ -339,7 +339,12 @@ pub fn rows(creds: &Creds) -> Vec<Row> {
             },
             upload: 18_000_000, // 24 MB of base64: far more than socket buffers hold
             min: ms(650),
-            deadline: ms(700),
+            // Up to two send timeouts: a blocking write that moves a few bytes
+            // just before its SO_SNDTIMEO expires counts as progress, and ureq
+            // (3.5) then gives the next write a fresh timeout (seen with
+            // strace: a partial sendto after 0.69 s, then EAGAIN after 0.67 s).
+            // The overall deadline still bounds the call.
+            deadline: ms(1400),
             ..row(
                 "stall_reading_upload",
                 Target::Http(Behavior::StallReading),
