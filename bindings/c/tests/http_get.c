@@ -225,7 +225,12 @@ static long dechunk(unsigned char *body, size_t len)
 
 int http_request(const char *method, const char *url, http_reply *out)
 {
-    char host[256], port[16], request[2048];
+    return http_request_body(method, url, NULL, out);
+}
+
+int http_request_body(const char *method, const char *url, const char *body, http_reply *out)
+{
+    char host[256], port[16], request[4096], length[64] = "";
     const char *path, *hdr_end, *v;
     char *raw = NULL;
     size_t raw_len = 0, body_len;
@@ -237,9 +242,11 @@ int http_request(const char *method, const char *url, http_reply *out)
         fprintf(stderr, "http_get: unsupported URL %s\n", url);
         return -1;
     }
-    n = snprintf(request, sizeof request,
-                 "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n%s\r\n", method, path,
-                 host, port, strcmp(method, "GET") == 0 ? "" : "Content-Length: 0\r\n");
+    if (strcmp(method, "GET") != 0)
+        snprintf(length, sizeof length, "Content-Length: %lu\r\n",
+                 (unsigned long)(body ? strlen(body) : 0));
+    n = snprintf(request, sizeof request, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n%s\r\n%s",
+                 method, path, host, port, length, body ? body : "");
     if (n < 0 || (size_t)n >= sizeof request)
         return -1;
     fd = connect_loopback(host, port);

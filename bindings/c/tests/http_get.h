@@ -24,6 +24,10 @@ typedef struct http_reply {
  */
 int http_request(const char *method, const char *url, http_reply *out);
 
+/* Like http_request, with `body` (a NUL-terminated string, at most about 3 KB;
+ * NULL for none) sent as the request body. */
+int http_request_body(const char *method, const char *url, const char *body, http_reply *out);
+
 /* GET `url`; see http_request. */
 int http_get(const char *url, http_reply *out);
 

@@ -722,6 +722,43 @@ static void test_not_found(void)
     dcams_client_free(client);
 }
 
+/* The service's own 400s (both messages) and a gateway page: the client's
+ * validation prevents them, so the sandbox is scripted to answer them. */
+static void test_scripted_answers(void)
+{
+    static const struct {
+        const char *script, *code_name, *want;
+        dcams_code code;
+    } cases[] = {
+        {"{\"status\":400,\"body\":\"{\\\"result\\\":\\\"Error\\\",\\\"message\\\":"
+         "\\\"The email address is invalid\\\"}\"}",
+         "DCAMS_ERR_BAD_REQUEST", "\"service_message\":\"The email address is invalid\"", DCAMS_ERR_BAD_REQUEST},
+        {"{\"status\":400,\"body\":\"{\\\"result\\\":\\\"Error\\\",\\\"message\\\":"
+         "\\\"Missing a required input\\\"}\"}",
+         "DCAMS_ERR_BAD_REQUEST", "\"service_message\":\"Missing a required input\"", DCAMS_ERR_BAD_REQUEST},
+        {"{\"status\":413,\"content_type\":\"text/html\",\"body\":\"<html>Request Entity Too Large</html>\"}",
+         "DCAMS_ERR_PAYLOAD_TOO_LARGE", "text/html", DCAMS_ERR_PAYLOAD_TOO_LARGE},
+    };
+    dcams_client *client = new_client(g_config);
+    dcams_customer c = customer("scripted@example.com", TD3_JPG);
+    size_t i;
+
+    section("scripted 400s and a gateway page");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[1024], *result = NULL;
+        http_reply r;
+        snprintf(url, sizeof url, "%s/_sandbox/script", g_base);
+        if (!CHECK(http_request_body("POST", url, cases[i].script, &r) == 0 && r.status == 200))
+            continue;
+        http_reply_free(&r);
+        CHECK_CODE(dcams_client_upsert(client, &c, &result), cases[i].code, result);
+        CHECK_HAS(result, cases[i].code_name);
+        CHECK_HAS(result, cases[i].want);
+        dcams_string_free(result);
+    }
+    dcams_client_free(client);
+}
+
 /* Reads a file written by save_document_images and compares it. */
 static void check_file(const char *path, const blob *want)
 {
@@ -1009,6 +1046,7 @@ int main(int argc, char **argv)
         test_upsert();
         test_unauthorized(0);
         test_not_found();
+        test_scripted_answers();
         test_lifecycle();
         if (quick)
             test_threads(4, 10);
