@@ -251,7 +251,8 @@ fn paired(_c: &mut Criterion) {
         op(f);
         (w.elapsed().as_nanos() as f64, (thread_cpu_ns() - c) as f64)
     };
-    let ops: [(&str, fn(&mut Fixture)); 3] =
+    type Op = (&'static str, fn(&mut Fixture));
+    let ops: [Op; 3] =
         [("upsert_bytes_loopback", Fixture::upsert_bytes), ("upsert_path_loopback", Fixture::upsert_path), ("base64_encode_48k_chunks", Fixture::encode_chunks)];
     for _ in 0..5 {
         f.encode_slice();

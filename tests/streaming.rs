@@ -44,10 +44,12 @@ impl SandboxProcess {
             .stdout(Stdio::null())
             .spawn()
             .expect("sandbox starts");
+        let mut started = SandboxProcess { child, url: String::new() }; // killed on drop, even on panic
         for _ in 0..400 {
             if let Ok(url) = std::fs::read_to_string(&url_file) {
                 if !url.trim().is_empty() {
-                    return SandboxProcess { child, url: url.trim().to_owned() };
+                    started.url = url.trim().to_owned();
+                    return started;
                 }
             }
             std::thread::sleep(std::time::Duration::from_millis(25));

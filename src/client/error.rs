@@ -193,7 +193,11 @@ impl fmt::Display for ErrorKind {
 /// Never contains the password, a test key or image data: messages are built
 /// from field names, HTTP statuses and the service's own error texts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// The error's contents, boxed so that `Result<T, Error>` stays one pointer wide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     field: Option<String>,
@@ -208,7 +212,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a human-readable `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             field: None,
@@ -218,41 +222,41 @@ impl Error {
             detail: None,
             attempts: 0,
             retry: RetryHint::Never,
-        }
+        }))
     }
 
     /// A validation error about `field` (the service's field name, e.g. `dob`,
     /// `documents.front`).
     pub fn validation(field: &str, message: impl Into<String>) -> Error {
         let mut e = Error::new(ErrorKind::Validation, message);
-        e.field = Some(field.to_owned());
+        e.0.field = Some(field.to_owned());
         e
     }
 
     pub(crate) fn with_field(mut self, field: &str) -> Error {
-        self.field = Some(field.to_owned());
+        self.0.field = Some(field.to_owned());
         self
     }
 
     pub(crate) fn with_http_status(mut self, status: u16) -> Error {
-        self.http_status = Some(status);
+        self.0.http_status = Some(status);
         self
     }
 
     pub(crate) fn with_service(mut self, message: Option<String>, code: Option<String>) -> Error {
-        self.service_message = message;
-        self.service_code = code;
+        self.0.service_message = message;
+        self.0.service_code = code;
         self
     }
 
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Error {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// Appends a sentence to the detail.
     pub(crate) fn add_detail(mut self, more: &str) -> Error {
-        self.detail = Some(match self.detail.take() {
+        self.0.detail = Some(match self.0.detail.take() {
             Some(d) => format!("{d}; {more}"),
             None => more.to_owned(),
         });
@@ -260,59 +264,59 @@ impl Error {
     }
 
     pub(crate) fn with_retry(mut self, retry: RetryHint) -> Error {
-        self.retry = retry;
+        self.0.retry = retry;
         self
     }
 
     pub(crate) fn retry_hint(&self) -> RetryHint {
-        self.retry
+        self.0.retry
     }
 
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
-        self.attempts = attempts;
+        self.0.attempts = attempts;
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
     /// The stable numeric code (same as `self.kind().code()`).
     pub fn code(&self) -> i32 {
-        self.kind.code()
+        self.0.kind.code()
     }
     /// A human-readable one-line description.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// For validation and file errors: the field at fault (`email`, `dob`, `documents.front`...).
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.0.field.as_deref()
     }
     /// The HTTP status of the response, when there was one.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
     /// The service's own message (`message` of either documented error shape).
     pub fn service_message(&self) -> Option<&str> {
-        self.service_message.as_deref()
+        self.0.service_message.as_deref()
     }
     /// The platform error code (`error.code`, e.g. `AUTH0`, `QRY1`), when given.
     pub fn service_code(&self) -> Option<&str> {
-        self.service_code.as_deref()
+        self.0.service_code.as_deref()
     }
     /// Extra detail: the platform envelope's `error.detail`, or a short note on
     /// an unexpected response.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.0.detail.as_deref()
     }
     /// Whether repeating the call later can help (see [`ErrorKind::retryable`]).
     pub fn retryable(&self) -> bool {
-        self.kind.retryable()
+        self.0.kind.retryable()
     }
     /// How many HTTP attempts were made (0: the call failed before any
     /// traffic; more than 1: it was retried, see [`Config::retries`](super::Config::retries)).
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.0.attempts
     }
 
     /// The error as one JSON object, the shape every binding returns:
@@ -321,15 +325,15 @@ impl Error {
     pub fn to_json(&self) -> String {
         serde_json::json!({
             "code": self.code(),
-            "name": self.kind.name(),
-            "message": self.message,
-            "field": self.field,
-            "http_status": self.http_status,
-            "service_message": self.service_message,
-            "service_code": self.service_code,
-            "detail": self.detail,
+            "name": self.0.kind.name(),
+            "message": self.0.message,
+            "field": self.0.field,
+            "http_status": self.0.http_status,
+            "service_message": self.0.service_message,
+            "service_code": self.0.service_code,
+            "detail": self.0.detail,
             "retryable": self.retryable(),
-            "attempts": self.attempts,
+            "attempts": self.0.attempts,
         })
         .to_string()
     }
@@ -337,7 +341,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.name(), self.message)
+        write!(f, "{}: {}", self.0.kind.name(), self.0.message)
     }
 }
 

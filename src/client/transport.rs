@@ -92,9 +92,9 @@ fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'st
     }
     let mut certs = Vec::new();
     for item in parse_pem(&pem) {
-        match item.map_err(|e| bad(format!("not valid PEM: {e}")))? {
-            PemItem::Certificate(c) => certs.push(c),
-            _ => {}
+        // Keys and other sections in the file are ignored.
+        if let PemItem::Certificate(c) = item.map_err(|e| bad(format!("not valid PEM: {e}")))? {
+            certs.push(c);
         }
     }
     if certs.is_empty() {
