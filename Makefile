@@ -5,6 +5,7 @@
 #                 Valgrind, ASan/UBSan), Python
 #   make test-faults  only the fault matrix (nginx TLS, squid, misbehaving servers)
 #   make bench    benchmarks against curl and Python requests; writes BENCHMARKS.md
+#   make install  library, header and dcams.pc under PREFIX (default /usr/local)
 #   make header   regenerate include/dcams.h after changing the C API
 #   make clean
 
@@ -13,6 +14,23 @@ PYTHON ?= python3
 RELEASE_DIR := target/release
 LIB := $(RELEASE_DIR)/libdcams.so
 SANDBOX := $(RELEASE_DIR)/dcams-sandbox
+
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+.PHONY: install test-install
+# Installs the library, header and a pkg-config file under $(PREFIX) (DESTDIR honoured).
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libdcams.so
+	install -m 0644 $(RELEASE_DIR)/libdcams.a $(DESTDIR)$(PREFIX)/lib/libdcams.a
+	install -m 0644 include/dcams.h $(DESTDIR)$(PREFIX)/include/dcams.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/dcams.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dcams.pc
+
+# Installs into a temporary prefix and builds the C sample against it with pkg-config.
+test-install: build test-tools
+	scripts/check-install.sh
 
 .PHONY: all build demo test test-rust test-c test-python test-demo test-readme python-deps header clean
 
@@ -25,7 +43,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: test-rust build test-c test-python test-demo test-readme
+test: test-rust build test-c test-python test-demo test-readme test-install
 	@echo "make test: all suites passed"
 
 # Includes the fault matrix (tests/faults.rs), whose real servers are installed first.
@@ -69,7 +87,7 @@ bench:
 # test time), squid (CONNECT proxy) and openssl for the fault matrix, valgrind for the
 # C suite and the README check. Installed with apt-get (as root, or through sudo) when
 # missing. DCAMS_FAULTS_REQUIRE_TOOLS=1 makes a missing tool a failure, not a skip.
-TEST_TOOLS := nginx squid openssl valgrind
+TEST_TOOLS := nginx squid openssl valgrind pkg-config
 
 .PHONY: test-faults test-tools
 test-tools:
