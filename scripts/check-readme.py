@@ -46,8 +46,15 @@ def blocks(text):
 
 
 def main():
-    found = blocks((ROOT / "README.md").read_text())
+    text = (ROOT / "README.md").read_text()
+    found = blocks(text)
     passed = failed = 0
+    # A closing fence with text after it does not close the block: the rest of
+    # the README would render as code.
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^```\S*\s+\S", line) and "readme-test=" not in line and not re.match(r"^```\w+$", line):
+            print(f"FAIL: README.md:{number}: text after a code fence: {line!r}")
+            failed += 1
     if set(found) != set(EXPECT):
         print(f"FAIL: README examples {sorted(found)} differ from the checked set {sorted(EXPECT)}")
         failed += 1

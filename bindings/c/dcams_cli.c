@@ -11,7 +11,8 @@
  *
  * Endpoint and credentials come from the environment: DCAMS_ENDPOINT
  * (default https://dcams.app/v3/stable/api/storage), DCAMS_USER, DCAMS_PASS,
- * and optionally DCAMS_TEST_KEY, DCAMS_CONNECT_TIMEOUT_MS, DCAMS_TIMEOUT_MS.
+ * and optionally DCAMS_TEST_KEY, DCAMS_CONNECT_TIMEOUT_MS, DCAMS_TIMEOUT_MS,
+ * DCAMS_RETRIES, DCAMS_CA_FILE, DCAMS_CA_BUNDLE and the usual proxy variables.
  *
  * On success the reply JSON goes to stdout and the exit status is 0. On
  * failure the error JSON and the code's name go to stderr; the exit status
@@ -57,7 +58,8 @@ static const char usage_text[] =
     "\n"
     "environment: DCAMS_ENDPOINT (default https://dcams.app/v3/stable/api/storage),\n"
     "  DCAMS_USER, DCAMS_PASS (required), DCAMS_TEST_KEY, DCAMS_CONNECT_TIMEOUT_MS,\n"
-    "  DCAMS_TIMEOUT_MS.\n"
+    "  DCAMS_TIMEOUT_MS, DCAMS_RETRIES, DCAMS_CA_FILE, DCAMS_CA_BUNDLE, and the usual\n"
+    "  https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY, no_proxy/NO_PROXY.\n"
     "\n"
     "prints the reply JSON on stdout (exit 0); on failure the error JSON on\n"
     "stderr, exit 1 for a usage error, 2 for an error from libdcams.\n";
