@@ -26,6 +26,8 @@ pub const USER_AGENT: &str = concat!("dcams/", env!("CARGO_PKG_VERSION"));
 pub struct Client {
     config: Config,
     agent: Agent,
+    /// `host:port` of the proxy in use, named in connection errors.
+    proxy: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -42,8 +44,8 @@ impl Client {
     /// `ca_file`/`ca_bundle`, or a bad proxy URL).
     pub fn new(config: Config) -> Result<Client, Error> {
         config.check()?;
-        let agent = transport::agent(&config)?;
-        Ok(Client { config, agent })
+        let (agent, proxy) = transport::agent(&config)?;
+        Ok(Client { config, agent, proxy })
     }
 
     /// A client configured from the environment only ([`Config::from_env`]).
@@ -197,7 +199,13 @@ impl Client {
     }
 
     fn transport_error(&self, e: ureq::Error) -> Error {
-        transport_error(e, self.config.connect_timeout, self.config.timeout)
+        let e = transport_error(e, self.config.connect_timeout, self.config.timeout);
+        match (&self.proxy, e.kind()) {
+            (Some(via), ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls) => {
+                e.add_detail(&format!("through the proxy at {via}"))
+            }
+            _ => e,
+        }
     }
 }
 

@@ -15,8 +15,9 @@ use super::client::USER_AGENT;
 use super::config::{is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
 
-/// The agent every call of one client goes through (shared connection pool).
-pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
+/// The agent every call of one client goes through (shared connection pool),
+/// and the `host:port` of the proxy it uses, if any (for error messages).
+pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
     let uri: ureq::http::Uri = config
         .endpoint
         .parse()
@@ -25,11 +26,14 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
     // platform's CA store, which costs milliseconds per client.
     let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { RootCerts::new_with_certs(&[]) };
     let tls = TlsConfig::builder().root_certs(roots).build();
+    let proxy = proxy(config, &uri)?;
+    // Never the proxy's credentials: host and port only.
+    let via = proxy.as_ref().map(|p| format!("{}:{}", p.host(), p.port()));
     let agent_config: AgentConfig = Agent::config_builder()
         // Read the service's error bodies instead of a bare status error.
         .http_status_as_error(false)
         .tls_config(tls)
-        .proxy(proxy(config, &uri)?)
+        .proxy(proxy.clone())
         .timeout_connect(Some(config.connect_timeout))
         .timeout_send_body(Some(config.send_timeout))
         .timeout_recv_response(Some(config.response_timeout))
@@ -43,7 +47,7 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .max_redirects_will_error(false)
         .user_agent(USER_AGENT)
         .build();
-    Ok(agent_config.into())
+    Ok((agent_config.into(), via))
 }
 
 /// The platform's CA roots, loaded once per process (Mozilla's bundled

@@ -367,6 +367,8 @@ fn proxy_refusing_connect_is_not_retried() {
     let e = Client::new(config).unwrap().upsert(&customer("proxy407@example.com", &img)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.message().contains("proxy refused"), "{e}");
+    let via = format!("through the proxy at 127.0.0.1:{}", proxy.port());
+    assert!(e.detail().is_some_and(|d| d.contains(&via)), "{e:?}");
     assert_eq!(e.attempts(), 1);
     assert_eq!(proxy.connections(), 1, "one CONNECT, no retry");
     assert!(start.elapsed() < Duration::from_secs(2));
