@@ -228,16 +228,13 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         U::BodyStalled => Error::new(ErrorKind::Timeout, "timed out receiving the response body (it stalled)"),
         other => Error::new(ErrorKind::Transport, format!("transport failed: {other}")),
     };
-    // Connection failures are retried; so is a connect timeout (nothing was sent yet).
-    let connect_timeout = e.kind() == ErrorKind::Timeout && e.message().starts_with(CONNECT_TIMEOUT_PREFIX);
-    if e.kind() == ErrorKind::Transport || connect_timeout {
+    // Connection failures are retried (a connect timeout is marked so where it is made).
+    if e.kind() == ErrorKind::Transport {
         e.with_retry(RetryHint::Backoff)
     } else {
         e
     }
 }
-
-const CONNECT_TIMEOUT_PREFIX: &str = "timed out connecting";
 
 /// Maps a failure while reading the response body: an early end is a
 /// truncated response (`BadResponse`), the rest as [`transport_error`].
@@ -257,7 +254,11 @@ pub(crate) fn body_error(e: ureq::Error, connect: Duration, overall: Duration) -
 fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Error {
     use ureq::Timeout as T;
     let message = match t {
-        T::Resolve | T::Connect => format!("{CONNECT_TIMEOUT_PREFIX} (TCP and TLS) after {} ms", connect.as_millis()),
+        // Nothing was sent yet: retried like a connection failure.
+        T::Resolve | T::Connect => {
+            let m = format!("timed out connecting (TCP and TLS) after {} ms", connect.as_millis());
+            return Error::new(ErrorKind::Timeout, m).with_retry(RetryHint::Backoff);
+        }
         T::SendRequest | T::SendBody => "timed out sending the request".to_owned(),
         T::RecvResponse => "timed out waiting for the response".to_owned(),
         T::RecvBody => "timed out receiving the response body".to_owned(),
