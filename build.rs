@@ -18,13 +18,20 @@ fn main() {
         part("CARGO_PKG_VERSION_PATCH"),
     );
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
-    config.after_includes = Some(macros);
+    // The version macros first, then cbindgen.toml's own `after_includes` (the struct initialisers).
+    config.after_includes = Some(format!("{macros}\n{}", config.after_includes.take().unwrap_or_default()));
     cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate the header")
         .write_to_file(&out);
+    // SONAME libdcams.so.<major>, as cargo-c gives the installed library, so
+    // that programs linked against the build tree and against an install
+    // record the same dependency (`make build` adds the libdcams.so.0 link).
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdcams.so.{}", part("CARGO_PKG_VERSION_MAJOR"));
+    }
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");

@@ -1,0 +1,299 @@
+//! The client: one configured HTTP agent, shared by every call.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ureq::{Agent, SendBody};
+
+use super::body::BodyBuilder;
+use super::config::{Config, Secret};
+use super::customer::Customer;
+use super::document::{check, Checked, Source};
+use super::error::{Error, ErrorKind};
+use super::meta::CallMeta;
+use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
+use super::request::{Field, Request};
+use super::response::{body_error, classify, transport_error, Head, Parsed, Reply};
+use super::retry::{pause, RetryHint};
+use super::transport;
+
+/// The `User-Agent` sent with every request: `dcams/<version>`.
+pub const USER_AGENT: &str = concat!("dcams/", env!("CARGO_PKG_VERSION"));
+
+/// A DCAMS storage client.
+///
+/// Thread safety: `Client` is `Send + Sync`; one client may serve any number
+/// of threads at once, and calls share its connection pool. Every call is
+/// synchronous and independent: its outcome is its own return value.
+pub struct Client {
+    config: Config,
+    agent: Agent,
+    /// `host:port` of the proxy in use, named in connection errors.
+    proxy: Option<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `config` (see [`Config::check`] for what is refused).
+    /// Loads the trusted CA roots and resolves the proxy once, here.
+    ///
+    /// Errors: `Config` (also for an unreadable or certificate-less
+    /// `ca_file`/`ca_bundle`, or a bad proxy URL).
+    pub fn new(config: Config) -> Result<Client, Error> {
+        config.check()?;
+        let (agent, proxy) = transport::agent(&config)?;
+        Ok(Client { config, agent, proxy })
+    }
+
+    /// A client configured from the environment only ([`Config::from_env`]).
+    pub fn from_env() -> Result<Client, Error> {
+        Client::new(Config::from_env()?)
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// createOrUpdateCustomer (spec: "Service createOrUpdateCustomer"):
+    /// validates `customer`, then creates or updates the record with that e-mail.
+    ///
+    /// Errors: any [`ErrorKind`] but `InvalidJson`.
+    pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
+        self.execute(&Request::upsert(customer)).map(UpsertReply::from_parsed)
+    }
+
+    /// getStatus (spec: "Service getStatus"): the status and stored attributes.
+    ///
+    /// Errors: `Validation` (email), `NotFound`, then any service, transport
+    /// or response kind.
+    pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
+        self.execute(&Request::get_status(email)).map(StatusReply::from_parsed)
+    }
+
+    /// getDocumentImages (spec: "Service getDocumentImages"): status,
+    /// attributes and the stored images, decoded.
+    ///
+    /// Errors: as [`Client::get_status`]; `BadResponse` when an image is not base64.
+    pub fn get_document_images(&self, email: &str) -> Result<ImagesReply, Error> {
+        self.send_images(&Request::get_document_images(email))
+    }
+
+    /// getDocumentImages, writing the front image to `front` and the back
+    /// image to `back` (see [`ImagesReply::write_to`]); returns the reply
+    /// without the images (see [`ImagesReply::raw`]).
+    ///
+    /// Errors: as [`Client::get_document_images`], plus `File` when a file
+    /// cannot be written.
+    pub fn save_document_images(&self, email: &str, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
+        self.save_images(&Request::get_document_images(email), front, back)
+    }
+
+    /// updateStatus (spec: "Service updateStatus"): sets the review status;
+    /// the reply's `status` is the new one, read from `target.status`.
+    ///
+    /// Errors: as [`Client::get_status`].
+    pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
+        self.execute(&Request::update_status(email, status)).map(StatusReply::from_parsed)
+    }
+
+    /// Sends a documented request body (spec: "Request envelope") and returns
+    /// the service's reply verbatim (see [`Request::from_json`]). `user`/`pass`
+    /// default to the client's, `target.test_key` to the client's test key;
+    /// images are base64 strings in `target.documents` (see
+    /// [`Document::Base64`](super::Document::Base64)).
+    ///
+    /// Errors: `InvalidJson` for text that is not the documented shape, then
+    /// as [`Client::upsert`].
+    pub fn call_json(&self, request: &str) -> Result<Reply, Error> {
+        self.send(&Request::from_json(request)?)
+    }
+
+    /// Sends `request` and returns the service's reply verbatim: the general
+    /// form of every call above.
+    ///
+    /// Errors: `Validation`, `File`, `Config` (no credentials) before any
+    /// traffic, then any service, transport or response kind.
+    pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
+        self.execute(request).map(|parsed| parsed.reply)
+    }
+
+    /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
+    /// and decodes the images of its reply.
+    ///
+    /// Errors: as [`Client::get_document_images`].
+    pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
+        self.execute(request).and_then(|parsed| {
+            let meta = parsed.reply.meta;
+            ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
+        })
+    }
+
+    /// [`Client::send_images`], writing the images to files as
+    /// [`Client::save_document_images`] does.
+    pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
+        let images = self.send_images(request)?;
+        images.write_to(front, back).map_err(|e| e.with_meta(images.raw.meta))?;
+        Ok(images.raw)
+    }
+
+    /// Runs one call and records what it did in the reply's or the error's [`CallMeta`].
+    fn execute(&self, request: &Request<'_>) -> Result<Parsed, Error> {
+        let started = Instant::now();
+        let mut meta = CallMeta::default();
+        let result = self.run(request, started, &mut meta);
+        meta.elapsed = started.elapsed();
+        match result {
+            Ok(mut parsed) => {
+                parsed.reply.meta = meta;
+                Ok(parsed)
+            }
+            Err(e) => Err(e.with_meta(meta)),
+        }
+    }
+
+    /// Checks once, then makes attempts until one succeeds, the error is
+    /// not retryable, the retries are used up, or the deadline would pass.
+    fn run(&self, request: &Request<'_>, started: Instant, meta: &mut CallMeta) -> Result<Parsed, Error> {
+        request.validate()?;
+        let missing = |what: &str, var: &str| {
+            Error::new(ErrorKind::Config, format!("no API {what}: set it in the configuration or {var}"))
+        };
+        let user = request.user.as_deref().or(self.config.user.as_deref()).ok_or_else(|| missing("user", "DCAMS_USER"))?;
+        let pass = request
+            .pass
+            .as_deref()
+            .or(self.config.pass.as_ref().map(Secret::expose))
+            .ok_or_else(|| missing("password", "DCAMS_PASS"))?;
+        let test_key = request.test_key.as_deref().or(self.config.test_key.as_ref().map(Secret::expose));
+        let credentials = Credentials { user, pass, test_key };
+
+        // Documents are checked (and base64 normalised) once, before any traffic.
+        let format = self.config.check_image_format;
+        let mut front = request.front.as_deref().map(|d| check("documents.front", d, format)).transpose()?;
+        let mut back = request.back.as_deref().map(|d| check("documents.back", d, format)).transpose()?;
+        let timeout = request.timeout.unwrap_or(self.config.timeout);
+        let deadline = started + timeout;
+        // The failure that caused the retry in progress.
+        let mut previous: Option<Error> = None;
+        loop {
+            let sources = match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose()) {
+                (Ok(f), Ok(b)) => (f, b),
+                (Err(e), _) | (_, Err(e)) => {
+                    return Err(match previous {
+                        // Keep the failure that caused the retry; say why the retry was abandoned.
+                        Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
+                        None => e,
+                    })
+                }
+            };
+            meta.attempts += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let error = match self.attempt(&credentials, request, sources, remaining, meta) {
+                Ok(parsed) => return Ok(parsed),
+                Err(e) => e,
+            };
+            let hint = error.retry_hint();
+            if hint == RetryHint::Never || meta.attempts > self.config.retries {
+                return Err(error);
+            }
+            let wait = pause(hint, self.config.retry_backoff, meta.attempts);
+            // checked_add: a huge Retry-After must not overflow the clock.
+            if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
+                return Err(error.add_detail(&format!(
+                    "not retried: waiting {} ms would pass the {} ms deadline",
+                    wait.as_millis(),
+                    timeout.as_millis()
+                )));
+            }
+            std::thread::sleep(wait);
+            previous = Some(error);
+        }
+    }
+
+    /// One HTTP exchange: body streamed, the whole response read (so the
+    /// connection can be reused).
+    fn attempt(
+        &self,
+        c: &Credentials<'_>,
+        r: &Request<'_>,
+        (front, back): (Option<Source<'_>>, Option<Source<'_>>),
+        remaining: Duration,
+        meta: &mut CallMeta,
+    ) -> Result<Parsed, Error> {
+        let mut builder = BodyBuilder::new(c.user, c.pass, r.service.as_str(), r.reference.as_deref(), &r.extra_top);
+        if let Some(email) = &r.email {
+            builder.field_str("email", email);
+        }
+        for (name, value) in &r.fields {
+            match value {
+                Field::Text(text) => builder.field_str(name, text),
+                Field::Json(json) => builder.field_raw(name, json),
+            }
+        }
+        if let Some(status) = r.status {
+            builder.field_str("status", status.as_str());
+        }
+        if let Some(key) = c.test_key {
+            builder.field_str("test_key", key);
+        }
+        let mut body = match front {
+            Some(front) => builder.documents(front, back),
+            None => builder.finish(),
+        };
+        let secrets: Vec<&str> = [Some(c.pass), c.test_key].into_iter().flatten().collect();
+        meta.request_bytes = body.len();
+        meta.http_status = None;
+        meta.response_bytes = 0;
+
+        let response = self
+            .agent
+            .post(&self.config.endpoint)
+            .config()
+            .timeout_global(Some(remaining))
+            .build()
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .header("Content-Length", body.len().to_string())
+            .send(SendBody::from_reader(&mut body));
+        let mut response = response.map_err(|e| self.transport_error(e))?;
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let head = Head {
+            status: response.status().as_u16(),
+            content_type: header("content-type"),
+            retry_after: header("retry-after"),
+            location: header("location"),
+        };
+        meta.http_status = Some(head.status);
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(self.config.max_response_bytes)
+            .read_to_vec()
+            .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
+        meta.response_bytes = bytes.len() as u64;
+        classify(&head, bytes, &secrets)
+    }
+
+    fn transport_error(&self, e: ureq::Error) -> Error {
+        let e = transport_error(e, self.config.connect_timeout, self.config.timeout);
+        match (&self.proxy, e.kind()) {
+            (Some(via), ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls) => {
+                e.add_detail(&format!("through the proxy at {via}"))
+            }
+            _ => e,
+        }
+    }
+}
+
+/// The credentials every attempt of one call sends.
+struct Credentials<'r> {
+    user: &'r str,
+    pass: &'r str,
+    test_key: Option<&'r str>,
+}
