@@ -106,7 +106,11 @@ pub unsafe extern "C" fn dcams_call_free(call: *mut dcams_call) {
 /// Errors: `DCAMS_ERR_NULL_ARGUMENT`, `DCAMS_ERR_INVALID_ARGUMENT`
 /// (`timeout_ms` is 0). Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn dcams_call_set_timeout_ms(call: *mut dcams_call, timeout_ms: u64, out_error: *mut *mut c_char) -> dcams_code {
+pub unsafe extern "C" fn dcams_call_set_timeout_ms(
+    call: *mut dcams_call,
+    timeout_ms: u64,
+    out_error: *mut *mut c_char,
+) -> dcams_code {
     export(out_error, || {
         let call = ref_arg(call.cast_const(), "call")?;
         if timeout_ms == 0 {
@@ -140,7 +144,8 @@ pub unsafe extern "C" fn dcams_call_get_meta(
                 "out_meta->struct_size is {size}: set it to sizeof(dcams_call_meta) ({ours}; use DCAMS_CALL_META_INIT)"
             )));
         }
-        let (code, meta) = call.lock().last.ok_or_else(|| Failure::not_present("no call has been made with this handle yet"))?;
+        let (code, meta) =
+            call.lock().last.ok_or_else(|| Failure::not_present("no call has been made with this handle yet"))?;
         let value = dcams_call_meta {
             struct_size: size as u32,
             code,

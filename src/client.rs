@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use ::dcams_client::{CallMeta, Client, Config, Reply, ReviewStatus, Request, Settings};
+use ::dcams_client::{CallMeta, Client, Config, Reply, Request, ReviewStatus, Settings};
 
 use crate::boundary::{export, opt_path_arg, opt_str_arg, path_arg, ref_arg, str_arg, Out};
 use crate::call::dcams_call;
@@ -46,7 +46,11 @@ mod tests {
     #[test]
     fn status_numbers_are_the_clients() {
         use dcams_status::*;
-        for (c, rust) in [(DCAMS_STATUS_PASS, ReviewStatus::Pass), (DCAMS_STATUS_PENDING, ReviewStatus::Pending), (DCAMS_STATUS_FAIL, ReviewStatus::Fail)] {
+        for (c, rust) in [
+            (DCAMS_STATUS_PASS, ReviewStatus::Pass),
+            (DCAMS_STATUS_PENDING, ReviewStatus::Pending),
+            (DCAMS_STATUS_FAIL, ReviewStatus::Fail),
+        ] {
             assert_eq!(ReviewStatus::try_from(c as i32).ok(), Some(rust));
         }
     }

@@ -30,7 +30,10 @@ pub struct dcams_config {
 /// `dcams_config_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_config`).
 /// Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn dcams_config_new(out_config: *mut *mut dcams_config, out_error: *mut *mut c_char) -> dcams_code {
+pub unsafe extern "C" fn dcams_config_new(
+    out_config: *mut *mut dcams_config,
+    out_error: *mut *mut c_char,
+) -> dcams_code {
     export(out_error, || {
         let out = Out::new(out_config, "out_config")?;
         Ok(move || out.write(Box::into_raw(Box::new(dcams_config { settings: Mutex::new(Settings::new()) }))))
@@ -48,7 +51,10 @@ pub unsafe extern "C" fn dcams_config_free(config: *mut dcams_config) {
     crate::boundary::guard((), || drop(unsafe { Box::from_raw(config) }))
 }
 
-fn with_settings(config: &dcams_config, f: impl FnOnce(&mut Settings) -> Result<(), dcams_client::Error>) -> Result<(), dcams_client::Error> {
+fn with_settings(
+    config: &dcams_config,
+    f: impl FnOnce(&mut Settings) -> Result<(), dcams_client::Error>,
+) -> Result<(), dcams_client::Error> {
     // A poisoned lock only means another setter panicked: the settings are still whole.
     let mut settings = config.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     f(&mut settings)

@@ -32,7 +32,8 @@ unsafe fn side(
     export(out_error, || {
         let images = ref_arg(images, "images")?;
         let (data, len) = (Out::new(out_data, "out_data")?, Out::new(out_len, "out_len")?);
-        let bytes = pick(images).as_deref().ok_or_else(|| Failure::not_present(format!("no {name} image is stored")))?;
+        let bytes =
+            pick(images).as_deref().ok_or_else(|| Failure::not_present(format!("no {name} image is stored")))?;
         Ok(move || {
             data.write(bytes.as_ptr());
             len.write(bytes.len());

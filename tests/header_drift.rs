@@ -3,7 +3,8 @@
 #[test]
 fn committed_header_matches_generated() {
     let generated = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/dcams.h")).expect("build.rs wrote the header");
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/dcams.h")).expect("include/dcams.h exists");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/dcams.h"))
+        .expect("include/dcams.h exists");
     assert!(
         generated == committed,
         "include/dcams.h is stale: run `make header` and commit it (generated {} bytes, committed {} bytes)",

@@ -83,7 +83,11 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
             r.consume(n);
             len -= n;
         }
-        write!(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{REPLY}", REPLY.len())?;
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{REPLY}",
+            REPLY.len()
+        )?;
     }
 }
 
@@ -252,8 +256,11 @@ fn paired(_c: &mut Criterion) {
         (w.elapsed().as_nanos() as f64, (thread_cpu_ns() - c) as f64)
     };
     type Op = (&'static str, fn(&mut Fixture));
-    let ops: [Op; 3] =
-        [("upsert_bytes_loopback", Fixture::upsert_bytes), ("upsert_path_loopback", Fixture::upsert_path), ("base64_encode_48k_chunks", Fixture::encode_chunks)];
+    let ops: [Op; 3] = [
+        ("upsert_bytes_loopback", Fixture::upsert_bytes),
+        ("upsert_path_loopback", Fixture::upsert_path),
+        ("base64_encode_48k_chunks", Fixture::encode_chunks),
+    ];
     for _ in 0..5 {
         f.encode_slice();
         ops.iter().for_each(|(_, op)| op(&mut f));
@@ -282,7 +289,10 @@ fn paired(_c: &mut Criterion) {
         let (w, c) = (median(&mut ratios[i][0]), median(&mut ratios[i][1]));
         println!("paired: {name} speed / base64_encode_slice speed: wall {w:.2}x, thread CPU {c:.2}x");
         let ms = median(&mut abs[i]) / 1e6;
-        json += &format!("{}\"{name}\":{{\"wall\":{w:.4},\"cpu\":{c:.4},\"cpu_ms\":{ms:.4}}}", if i > 0 { "," } else { "" });
+        json += &format!(
+            "{}\"{name}\":{{\"wall\":{w:.4},\"cpu\":{c:.4},\"cpu_ms\":{ms:.4}}}",
+            if i > 0 { "," } else { "" }
+        );
     }
     json += "}}";
     if let Some(out) = std::env::var_os("DCAMS_BENCH_PAIRED_OUT") {

@@ -290,7 +290,8 @@ mod tests {
         let back = b"\x89PNG\r\n\x1a\nabc".to_vec();
         let back_base64 = STANDARD.encode(&back);
         for buf_size in [1, 2, 3, 4, 5, 7, 64, 4096, 1 << 20] {
-            let mut b = BodyBuilder::new("u\"ser", "p", "createOrUpdateCustomer", Some("R-1"), &[("x".to_owned(), "[1]")]);
+            let mut b =
+                BodyBuilder::new("u\"ser", "p", "createOrUpdateCustomer", Some("R-1"), &[("x".to_owned(), "[1]")]);
             b.field_str("email", "Jane.Doe+kyc@Example.COM");
             b.field_raw("zip", "62701");
             let body = b.documents(Source::Bytes(&front), Some(Source::Base64(&back_base64)));
@@ -316,7 +317,8 @@ mod tests {
         let data: Vec<u8> = (0..(3 * FILE_CHUNK as u32 + 1001)).map(|i| (i % 253) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         let file = std::fs::File::open(&path).unwrap();
-        let body = BodyBuilder::new::<&str, &str>("u", "p", "s", None, &[]).documents(Source::File { file, len: data.len() as u64 }, None);
+        let body = BodyBuilder::new::<&str, &str>("u", "p", "s", None, &[])
+            .documents(Source::File { file, len: data.len() as u64 }, None);
         let len = body.len();
         let bytes = read_all(body, 10_000);
         assert_eq!(bytes.len() as u64, len);

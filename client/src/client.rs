@@ -164,7 +164,8 @@ impl Client {
         let missing = |what: &str, var: &str| {
             Error::new(ErrorKind::Config, format!("no API {what}: set it in the configuration or {var}"))
         };
-        let user = request.user.as_deref().or(self.config.user.as_deref()).ok_or_else(|| missing("user", "DCAMS_USER"))?;
+        let user =
+            request.user.as_deref().or(self.config.user.as_deref()).ok_or_else(|| missing("user", "DCAMS_USER"))?;
         let pass = request
             .pass
             .as_deref()
@@ -182,16 +183,18 @@ impl Client {
         // The failure that caused the retry in progress.
         let mut previous: Option<Error> = None;
         loop {
-            let sources = match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose()) {
-                (Ok(f), Ok(b)) => (f, b),
-                (Err(e), _) | (_, Err(e)) => {
-                    return Err(match previous {
-                        // Keep the failure that caused the retry; say why the retry was abandoned.
-                        Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
-                        None => e,
-                    })
-                }
-            };
+            let sources =
+                match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose())
+                {
+                    (Ok(f), Ok(b)) => (f, b),
+                    (Err(e), _) | (_, Err(e)) => {
+                        return Err(match previous {
+                            // Keep the failure that caused the retry; say why the retry was abandoned.
+                            Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
+                            None => e,
+                        });
+                    }
+                };
             meta.attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let error = match self.attempt(&credentials, request, sources, remaining, meta) {

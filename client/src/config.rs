@@ -280,12 +280,20 @@ impl Settings {
         Ok(Settings { patches: vec![patch] })
     }
 
-    fn set<'a, V: IntoDeserializer<'a, serde::de::value::Error>>(&mut self, name: &'a str, value: V, kind: &str) -> Result<(), Error> {
-        let patch = Patch::deserialize(MapDeserializer::new(std::iter::once((name, value)))).map_err(|e: serde::de::value::Error| {
-            let text = e.to_string();
-            let why = if text.starts_with("unknown field") { text } else { format!("`{name}` does not take {kind}") };
-            Error::new(ErrorKind::InvalidJson, format!("configuration: {why}"))
-        })?;
+    fn set<'a, V: IntoDeserializer<'a, serde::de::value::Error>>(
+        &mut self,
+        name: &'a str,
+        value: V,
+        kind: &str,
+    ) -> Result<(), Error> {
+        let patch = Patch::deserialize(MapDeserializer::new(std::iter::once((name, value)))).map_err(
+            |e: serde::de::value::Error| {
+                let text = e.to_string();
+                let why =
+                    if text.starts_with("unknown field") { text } else { format!("`{name}` does not take {kind}") };
+                Error::new(ErrorKind::InvalidJson, format!("configuration: {why}"))
+            },
+        )?;
         self.patches.push(patch);
         Ok(())
     }
@@ -476,8 +484,7 @@ impl Config {
 /// Whether `host` (as in a URL, IPv6 possibly in brackets) is a loopback address.
 pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -486,7 +493,9 @@ mod tests {
 
     #[test]
     fn json_overrides_and_rejects_unknown() {
-        let c = Config::from_json(Some(r#"{"endpoint":"http://127.0.0.1:9/x","user":"u","pass":"p","timeout_ms":1500}"#)).unwrap();
+        let c =
+            Config::from_json(Some(r#"{"endpoint":"http://127.0.0.1:9/x","user":"u","pass":"p","timeout_ms":1500}"#))
+                .unwrap();
         assert_eq!(c.endpoint, "http://127.0.0.1:9/x");
         assert_eq!(c.user.as_deref(), Some("u"));
         assert_eq!(c.pass.as_ref().map(Secret::expose), Some("p"));
@@ -534,7 +543,11 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let c = Config { pass: Some(Secret::new("hunter2-pass")), test_key: Some(Secret::new("tk-123")), ..Config::default() };
+        let c = Config {
+            pass: Some(Secret::new("hunter2-pass")),
+            test_key: Some(Secret::new("tk-123")),
+            ..Config::default()
+        };
         let d = format!("{c:?}");
         assert!(!d.contains("hunter2") && !d.contains("tk-123"), "{d}");
     }

@@ -237,7 +237,8 @@ mod tests {
         let plain = STANDARD.encode(PNG);
         assert_eq!(canonical(&plain).unwrap(), plain);
         assert_eq!(canonical(&format!("data:image/png;base64,{plain}")).unwrap(), plain);
-        let wrapped: String = plain.as_bytes().chunks(4).map(|c| format!("{}\r\n", std::str::from_utf8(c).unwrap())).collect();
+        let wrapped: String =
+            plain.as_bytes().chunks(4).map(|c| format!("{}\r\n", std::str::from_utf8(c).unwrap())).collect();
         assert_eq!(canonical(&wrapped).unwrap(), plain);
         assert_eq!(canonical(plain.trim_end_matches('=')).unwrap(), plain);
     }

@@ -205,7 +205,10 @@ impl ImagesReply {
                 *image = match docs.shift_remove(side) {
                     None | Some(Value::Null) => None,
                     Some(Value::String(s)) => Some(STANDARD.decode(s).map_err(|_| {
-                        Error::new(ErrorKind::BadResponse, format!("target.documents.{side} in the response is not valid base64"))
+                        Error::new(
+                            ErrorKind::BadResponse,
+                            format!("target.documents.{side} in the response is not valid base64"),
+                        )
                     })?),
                     Some(_) => {
                         return Err(Error::new(
@@ -221,7 +224,14 @@ impl ImagesReply {
         let raw = Reply { body: serde_json::to_string(&object).unwrap_or_default(), ..reply };
         let mut target = target_of(&mut object);
         target.shift_remove("documents");
-        Ok(ImagesReply { reference: string(&object, "reference"), status: status_of(&object), target, front, back, raw })
+        Ok(ImagesReply {
+            reference: string(&object, "reference"),
+            status: status_of(&object),
+            target,
+            front,
+            back,
+            raw,
+        })
     }
 }
 
@@ -240,7 +250,9 @@ mod tests {
 
     #[test]
     fn update_status_reads_target_status() {
-        let r = StatusReply::from_parsed(parsed(r#"{"result":"Success","reference":"R-1","target":{"email":"a@example.com","status":"PASS"}}"#));
+        let r = StatusReply::from_parsed(parsed(
+            r#"{"result":"Success","reference":"R-1","target":{"email":"a@example.com","status":"PASS"}}"#,
+        ));
         assert_eq!(r.status, Some(ReviewStatus::Pass));
         assert_eq!(r.reference.as_deref(), Some("R-1"));
     }
@@ -263,7 +275,9 @@ mod tests {
 
     #[test]
     fn upsert_kind() {
-        let r = UpsertReply::from_parsed(parsed(r#"{"result":"Success","type":"updateCustomer","status":"FAIL","target":{"fn":"Ada"}}"#));
+        let r = UpsertReply::from_parsed(parsed(
+            r#"{"result":"Success","type":"updateCustomer","status":"FAIL","target":{"fn":"Ada"}}"#,
+        ));
         assert_eq!(r.kind, Some(UpsertKind::Updated));
         assert_eq!(r.status, Some(ReviewStatus::Fail));
         assert_eq!(r.target["fn"], "Ada");

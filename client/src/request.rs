@@ -88,7 +88,10 @@ impl<'c> Request<'c> {
     /// createOrUpdateCustomer"); nothing is copied, documents included.
     pub fn upsert(customer: &'c Customer<'_>) -> Request<'c> {
         let mut request = Request::for_email(Service::CreateOrUpdateCustomer, &customer.email);
-        request.fields = customer.attributes().map(|(name, value)| (Cow::Borrowed(name), Field::Text(Cow::Borrowed(value)))).collect();
+        request.fields = customer
+            .attributes()
+            .map(|(name, value)| (Cow::Borrowed(name), Field::Text(Cow::Borrowed(value))))
+            .collect();
         for (name, value) in &customer.extra {
             request.fields.push((Cow::Borrowed(name.as_str()), Field::Json(Cow::Owned(value.to_string()))));
         }
@@ -294,9 +297,11 @@ mod tests {
         let missing_front = Request::from_json(r#"{"target":{"email":"a@example.com"}}"#).unwrap();
         assert_eq!(missing_front.validate().unwrap_err().field(), Some("documents.front"));
         let bad_dob =
-            Request::from_json(r#"{"target":{"email":"a@example.com","dob":"1990-01-31","documents":{"front":"x"}}}"#).unwrap();
+            Request::from_json(r#"{"target":{"email":"a@example.com","dob":"1990-01-31","documents":{"front":"x"}}}"#)
+                .unwrap();
         assert_eq!(bad_dob.validate().unwrap_err().field(), Some("dob"));
-        let e = Request::from_json(r#"{"service":"updateStatus","target":{"email":"a@example.com","status":"DONE"}}"#).unwrap_err();
+        let e = Request::from_json(r#"{"service":"updateStatus","target":{"email":"a@example.com","status":"DONE"}}"#)
+            .unwrap_err();
         assert_eq!(e.field(), Some("status"));
         let missing = Request::from_json(r#"{"service":"updateStatus","target":{"email":"a@example.com"}}"#).unwrap();
         assert_eq!(missing.validate().unwrap_err().field(), Some("status"));
@@ -309,7 +314,8 @@ mod tests {
         let r = Request::update_status("a@example.com", ReviewStatus::Fail);
         assert_eq!((r.service, r.status), (Service::UpdateStatus, Some(ReviewStatus::Fail)));
         r.validate().unwrap();
-        let customer = Customer { dob: Some("19900231".into()), ..Customer::new("a@example.com", Document::from_bytes(b"x")) };
+        let customer =
+            Customer { dob: Some("19900231".into()), ..Customer::new("a@example.com", Document::from_bytes(b"x")) };
         assert_eq!(Request::upsert(&customer).validate().unwrap_err().field(), Some("dob"));
     }
 }

@@ -42,7 +42,13 @@ impl Reply {
 impl std::fmt::Debug for Reply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The body may hold images (getDocumentImages): show its size only.
-        write!(f, "Reply {{ http_status: {}, body: {} bytes, meta: {:?} }}", self.http_status, self.body.len(), self.meta)
+        write!(
+            f,
+            "Reply {{ http_status: {}, body: {} bytes, meta: {:?} }}",
+            self.http_status,
+            self.body.len(),
+            self.meta
+        )
     }
 }
 
@@ -82,10 +88,12 @@ pub(crate) struct Head {
 pub(crate) fn classify(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Parsed, Error> {
     classify_body(head, body, secrets).map_err(|e| {
         let hint = match head.status {
-            429 | 502 | 503 | 504 => match head.retry_after.as_deref().and_then(|v| parse_retry_after(v, SystemTime::now())) {
-                Some(d) => RetryHint::After(d),
-                None => RetryHint::Backoff,
-            },
+            429 | 502 | 503 | 504 => {
+                match head.retry_after.as_deref().and_then(|v| parse_retry_after(v, SystemTime::now())) {
+                    Some(d) => RetryHint::After(d),
+                    None => RetryHint::Backoff,
+                }
+            }
             _ => RetryHint::Never,
         };
         let e = e.with_retry(hint);
@@ -112,7 +120,8 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     if body.is_empty() {
         return Err("an empty body".to_owned());
     }
-    let text = std::str::from_utf8(body).map_err(|e| format!("a body that is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| format!("a body that is not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err("a JSON body that is not an object".to_owned()),
@@ -133,7 +142,9 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Parsed,
                 body.len(),
                 excerpt(&body, secrets)
             );
-            return Err(Error::new(kind, format!("HTTP {status} with {what}")).with_http_status(status).with_detail(detail));
+            return Err(Error::new(kind, format!("HTTP {status} with {what}"))
+                .with_http_status(status)
+                .with_detail(detail));
         }
     };
     // A service could quote what it was sent: scrub secrets from its texts too.
@@ -212,11 +223,15 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         U::Rustls(r) => Error::new(ErrorKind::Tls, format!("TLS failed: {r}")),
         U::Pem(p) => Error::new(ErrorKind::Tls, format!("bad PEM certificate: {p}")),
         U::Protocol(p) => Error::new(ErrorKind::BadResponse, format!("the response broke the HTTP protocol: {p}")),
-        U::BodyExceedsLimit(n) => Error::new(ErrorKind::BadResponse, format!("the response body is larger than the {n}-byte limit")),
+        U::BodyExceedsLimit(n) => {
+            Error::new(ErrorKind::BadResponse, format!("the response body is larger than the {n}-byte limit"))
+        }
         U::RedirectFailed | U::TooManyRedirects => {
             Error::new(ErrorKind::Redirect, "the service answered with a redirect, which is not followed")
         }
-        U::BadUri(_) | U::Http(_) | U::InvalidProxyUrl => Error::new(ErrorKind::Config, format!("bad request setup: {e}")),
+        U::BadUri(_) | U::Http(_) | U::InvalidProxyUrl => {
+            Error::new(ErrorKind::Config, format!("bad request setup: {e}"))
+        }
         U::StatusCode(s) => Error::new(ErrorKind::from_http_status(s), format!("HTTP {s}")).with_http_status(s),
         // A proxy that refuses CONNECT (403, 407, ...) will refuse a repeat too.
         U::ConnectProxyFailed(why) => {
@@ -304,7 +319,11 @@ mod tests {
         assert_eq!((e.kind(), e.retry_hint()), (ErrorKind::RateLimited, RetryHint::After(Duration::from_secs(2))));
         assert_eq!(classify(&head(503, None), Vec::new(), &[]).unwrap_err().retry_hint(), RetryHint::Backoff);
         for status in [400, 401, 403, 404, 413, 500] {
-            assert_eq!(classify(&head(status, None), Vec::new(), &[]).unwrap_err().retry_hint(), RetryHint::Never, "{status}");
+            assert_eq!(
+                classify(&head(status, None), Vec::new(), &[]).unwrap_err().retry_hint(),
+                RetryHint::Never,
+                "{status}"
+            );
         }
         let bad_utf8 = classify(&head(200, None), b"{\"a\":\"\xff\"}".to_vec(), &[]).unwrap_err();
         assert!(bad_utf8.message().contains("UTF-8"), "{bad_utf8}");
@@ -312,7 +331,8 @@ mod tests {
         assert_eq!(surrogate.kind(), ErrorKind::BadResponse);
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(classify(&head(200, None), deep.into_bytes(), &[]).unwrap_err().kind(), ErrorKind::BadResponse);
-        let redirect = Head { status: 302, location: Some("https://user:pw@evil.example/x?pass=1".into()), ..Head::default() };
+        let redirect =
+            Head { status: 302, location: Some("https://user:pw@evil.example/x?pass=1".into()), ..Head::default() };
         let e = classify(&redirect, Vec::new(), &[]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Redirect);
         assert!(e.detail().unwrap().contains("https://evil.example") && !e.detail().unwrap().contains("pw"), "{e:?}");
@@ -320,7 +340,12 @@ mod tests {
 
     #[test]
     fn storage_error_shape() {
-        let e = classify(&head(401, Some("application/json")), br#"{"result":"Error","message":"Either your username or password is incorrect"}"#.to_vec(), &[]).unwrap_err();
+        let e = classify(
+            &head(401, Some("application/json")),
+            br#"{"result":"Error","message":"Either your username or password is incorrect"}"#.to_vec(),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unauthorized);
         assert_eq!(e.http_status(), Some(401));
         assert_eq!(e.service_message(), Some("Either your username or password is incorrect"));
@@ -360,7 +385,9 @@ mod tests {
 
     #[test]
     fn html_pages_are_described_and_redacted() {
-        let html = b"<html><body><h1>502 Bad Gateway</h1> secretpass QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo= </body></html>".to_vec();
+        let html =
+            b"<html><body><h1>502 Bad Gateway</h1> secretpass QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo= </body></html>"
+                .to_vec();
         let e = classify(&head(502, Some("text/html")), html, &["secretpass"]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ServerError);
         assert!(e.retryable());

@@ -18,10 +18,8 @@ use super::error::{Error, ErrorKind};
 /// The agent every call of one client goes through (shared connection pool),
 /// and the `host:port` of the proxy it uses, if any (for error messages).
 pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
-    let uri: ureq::http::Uri = config
-        .endpoint
-        .parse()
-        .map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
+    let uri: ureq::http::Uri =
+        config.endpoint.parse().map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
     // A plain-http (loopback) endpoint never does TLS: skip loading the
     // platform's CA store, which costs milliseconds per client.
     let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { RootCerts::new_with_certs(&[]) };

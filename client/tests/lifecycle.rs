@@ -95,7 +95,10 @@ fn test_key_goes_to_the_test_namespace_and_is_never_shown() {
     assert!(!format!("{client:?} {reply:?}").contains("sandbox-test-key"));
 
     // A wrong key: the error carries no trace of it either.
-    let bad = Customer { test_key: Some(Secret::new("wrong-test-key-123")), ..Customer::new("t@example.com", Document::from_bytes(&jpg)) };
+    let bad = Customer {
+        test_key: Some(Secret::new("wrong-test-key-123")),
+        ..Customer::new("t@example.com", Document::from_bytes(&jpg))
+    };
     let e = client.upsert(&bad).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
     assert!(!format!("{e:?}").contains("wrong-test-key-123") && !format!("{e:?}").contains("wrong-test-key-123"));

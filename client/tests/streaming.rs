@@ -115,7 +115,8 @@ fn a_48_mb_image_streams_in_constant_memory_and_byte_identical() {
         ..Config::default()
     })
     .unwrap();
-    let customer = Customer { dob: Some("19800214".into()), ..Customer::new("big@example.com", Document::from_path(&image)) };
+    let customer =
+        Customer { dob: Some("19800214".into()), ..Customer::new("big@example.com", Document::from_path(&image)) };
     // Warm up (connection pool, TLS-free loopback, allocator arenas) with a small upload.
     let small = dir.join("small.jpg");
     write_big_image(&small, 64 * 1024);
@@ -127,7 +128,9 @@ fn a_48_mb_image_streams_in_constant_memory_and_byte_identical() {
     let reply = client.upsert(&customer).unwrap();
     let peak = status_kib("VmHWM:");
     let growth = peak.saturating_sub(before);
-    println!("48 MiB upload: RSS before {before} KiB, peak {peak} KiB, growth {growth} KiB (bound {RSS_BOUND_KIB} KiB)");
+    println!(
+        "48 MiB upload: RSS before {before} KiB, peak {peak} KiB, growth {growth} KiB (bound {RSS_BOUND_KIB} KiB)"
+    );
     assert_eq!(reply.kind, Some(UpsertKind::Created));
     assert!(growth < RSS_BOUND_KIB, "peak RSS grew by {growth} KiB while uploading {IMAGE_BYTES} bytes");
 

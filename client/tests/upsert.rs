@@ -26,7 +26,11 @@ fn ada<'a>(email: &str, front: Document<'a>, back: Option<Document<'a>>) -> Cust
 fn create_then_update_stores_identical_images() {
     let sb = sandbox();
     let client = client(&sb);
-    let customer = ada("ada@example.com", Document::from_path(data("passport-td3.jpg")), Some(Document::from_path(data("passport-td2.png"))));
+    let customer = ada(
+        "ada@example.com",
+        Document::from_path(data("passport-td3.jpg")),
+        Some(Document::from_path(data("passport-td2.png"))),
+    );
     let first = client.upsert(&customer).unwrap();
     assert_eq!(first.kind, Some(UpsertKind::Created));
     assert_eq!(first.status, Some(ReviewStatus::Pending));
@@ -82,7 +86,8 @@ fn json_entry_point_normalises_base64_and_passes_unknown_fields() {
     let client = client(&sb);
     let png = read("passport-td2.png");
     let b64 = base64::engine::general_purpose::STANDARD.encode(&png);
-    let wrapped: String = b64.as_bytes().chunks(76).map(|l| format!("{}\r\n", std::str::from_utf8(l).unwrap())).collect();
+    let wrapped: String =
+        b64.as_bytes().chunks(76).map(|l| format!("{}\r\n", std::str::from_utf8(l).unwrap())).collect();
     let req = serde_json::json!({
         "reference": "R-9",
         "target": {"email": "bo@example.org", "dob": "19700101", "loyalty_tier": "gold",
@@ -106,14 +111,29 @@ fn validation_fails_before_any_request() {
     let client = client(&sb);
     let jpg = read("passport-td3.jpg");
     let cases: Vec<(Customer, &str)> = vec![
-        (Customer { dob: Some("19900231".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) }, "dob"),
-        (Customer { dob: Some("1990-01-31".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) }, "dob"),
-        (Customer { dob: Some("01/31/1990".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) }, "dob"),
+        (
+            Customer { dob: Some("19900231".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) },
+            "dob",
+        ),
+        (
+            Customer { dob: Some("1990-01-31".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) },
+            "dob",
+        ),
+        (
+            Customer { dob: Some("01/31/1990".into()), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) },
+            "dob",
+        ),
         (Customer::new("not-an-email", Document::from_bytes(&jpg)), "email"),
         (Customer { front: None, ..Customer::new("a@example.com", Document::from_bytes(&jpg)) }, "documents.front"),
         (Customer::new("a@example.com", Document::from_bytes(b"")), "documents.front"),
         (Customer::new("a@example.com", Document::from_bytes(b"GIF? no, plain text")), "documents.front"),
-        (Customer { back: Some(Document::from_base64("!!!")), ..Customer::new("a@example.com", Document::from_bytes(&jpg)) }, "documents.back"),
+        (
+            Customer {
+                back: Some(Document::from_base64("!!!")),
+                ..Customer::new("a@example.com", Document::from_bytes(&jpg))
+            },
+            "documents.back",
+        ),
     ];
     for (customer, field) in cases {
         let e = client.upsert(&customer).unwrap_err();
@@ -172,7 +192,13 @@ fn every_documented_error_answer_maps_to_its_code() {
         (400, storage("The email address is invalid"), ErrorKind::BadRequest, "The email address is invalid", None),
         (400, storage("Missing a required input"), ErrorKind::BadRequest, "Missing a required input", None),
         (404, storage("The email address was not found"), ErrorKind::NotFound, "The email address was not found", None),
-        (400, platform("QRY1", "Missing required input"), ErrorKind::BadRequest, "Missing required input", Some("QRY1")),
+        (
+            400,
+            platform("QRY1", "Missing required input"),
+            ErrorKind::BadRequest,
+            "Missing required input",
+            Some("QRY1"),
+        ),
         (403, platform("AUTH1", "User not active"), ErrorKind::Forbidden, "User not active", Some("AUTH1")),
         (401, platform("AUTH0", "Bad Login"), ErrorKind::Unauthorized, "Bad Login", Some("AUTH0")),
         (200, storage("Something failed"), ErrorKind::ServiceError, "Something failed", None),
@@ -218,7 +244,10 @@ fn one_client_many_threads_each_gets_its_own_outcome() {
                 for i in 0..50 {
                     let email = format!("t{t}.i{i}@example.com");
                     if i % 3 == 2 {
-                        let bad = Customer { dob: Some(format!("1990{:02}31", 2 + (i % 2) * 2)), ..Customer::new(email, Document::from_bytes(jpg)) };
+                        let bad = Customer {
+                            dob: Some(format!("1990{:02}31", 2 + (i % 2) * 2)),
+                            ..Customer::new(email, Document::from_bytes(jpg))
+                        };
                         let e = client.upsert(&bad).unwrap_err();
                         assert_eq!((e.kind(), e.field()), (ErrorKind::Validation, Some("dob")));
                     } else {

@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = c_string(data);
     // Not NULL: both must be overwritten.
-    let (unset_client, unset_error) = (std::ptr::dangling_mut::<CClient>(), std::ptr::dangling_mut::<std::ffi::c_char>());
+    let (unset_client, unset_error) =
+        (std::ptr::dangling_mut::<CClient>(), std::ptr::dangling_mut::<std::ffi::c_char>());
     let (mut client, mut error) = (unset_client, unset_error);
     let code = unsafe { dcams_client_new(text.as_ptr(), &mut client, &mut error) };
     assert!([0, 3, 4, 6].contains(&code), "code {code}");

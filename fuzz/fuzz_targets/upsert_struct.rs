@@ -46,10 +46,19 @@ enum Doc<'a> {
     Absent,
     LenWithoutData(usize),
     /// `data` = these bytes, `len` = `cut` modulo (size + 1).
-    Bytes { bytes: &'a [u8], cut: usize, full: bool },
+    Bytes {
+        bytes: &'a [u8],
+        cut: usize,
+        full: bool,
+    },
     /// `data` = the JPEG, `len` = all of it or a prefix.
-    Jpeg { prefix: Option<u32> },
-    Path { kind: PathKind<'a>, len: Option<usize> },
+    Jpeg {
+        prefix: Option<u32>,
+    },
+    Path {
+        kind: PathKind<'a>,
+        len: Option<usize>,
+    },
     Both,
 }
 
@@ -63,7 +72,8 @@ struct Input<'a> {
     back: Doc<'a>,
 }
 
-const EMAILS: [&str; 5] = ["ada@example.com", "Jane.Doe+kyc@Example.COM", "a_b-c@sub.example.co.uk", "x@a-b.io", "o'neil@example.org"];
+const EMAILS: [&str; 5] =
+    ["ada@example.com", "Jane.Doe+kyc@Example.COM", "a_b-c@sub.example.co.uk", "x@a-b.io", "o'neil@example.org"];
 const DOBS: [&str; 6] = ["19800214", "20000229", "19000229", "19900231", "18000101", "29991231"];
 const TEXTS: [&str; 4] = ["Ada", "Zoë \"Q\" O'Neil\\", "62701", "1 Test Way\r\nApt 2"];
 

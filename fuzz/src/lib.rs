@@ -52,10 +52,19 @@ pub struct CClient {
 // `dcams_code` (a C enum, an `int`) is read as `i32` so an undocumented value
 // is observed rather than undefined behaviour.
 extern "C" {
-    pub fn dcams_client_new(config_json: *const c_char, out_client: *mut *mut CClient, out_error: *mut *mut c_char) -> i32;
+    pub fn dcams_client_new(
+        config_json: *const c_char,
+        out_client: *mut *mut CClient,
+        out_error: *mut *mut c_char,
+    ) -> i32;
     pub fn dcams_client_free(client: *mut CClient);
-    pub fn dcams_client_call_json(client: *const CClient, request_json: *const c_char, out_result: *mut *mut c_char) -> i32;
-    pub fn dcams_client_upsert(client: *const CClient, customer: *const CCustomer, out_result: *mut *mut c_char) -> i32;
+    pub fn dcams_client_call_json(
+        client: *const CClient,
+        request_json: *const c_char,
+        out_result: *mut *mut c_char,
+    ) -> i32;
+    pub fn dcams_client_upsert(client: *const CClient, customer: *const CCustomer, out_result: *mut *mut c_char)
+        -> i32;
     pub fn dcams_code_name(code: i32) -> *const c_char;
     pub fn dcams_string_free(s: *mut c_char);
 }

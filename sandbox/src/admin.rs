@@ -50,17 +50,10 @@ impl NamespaceQuery {
 }
 
 async fn stats(State(app): State<AppState>) -> Response {
-    json_response(
-        StatusCode::OK,
-        json!({"requests": app.stats.requests(), "connections": app.stats.connections()}),
-    )
+    json_response(StatusCode::OK, json!({"requests": app.stats.requests(), "connections": app.stats.connections()}))
 }
 
-async fn customer(
-    State(app): State<AppState>,
-    Path(email): Path<String>,
-    Query(q): Query<NamespaceQuery>,
-) -> Response {
+async fn customer(State(app): State<AppState>, Path(email): Path<String>, Query(q): Query<NamespaceQuery>) -> Response {
     let store = lock(&app.store);
     let Some(rec) = store.get(q.namespace(), &email) else {
         return customer_not_found();

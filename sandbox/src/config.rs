@@ -57,11 +57,7 @@ pub struct UnknownErrorStyle(pub String);
 
 impl fmt::Display for UnknownErrorStyle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown error style {:?} (expected storage or platform)",
-            self.0
-        )
+        write!(f, "unknown error style {:?} (expected storage or platform)", self.0)
     }
 }
 
@@ -151,9 +147,6 @@ mod tests {
     fn error_style_parses_both_names() {
         assert_eq!("storage".parse::<ErrorStyle>(), Ok(ErrorStyle::Storage));
         assert_eq!("Platform".parse::<ErrorStyle>(), Ok(ErrorStyle::Platform));
-        assert_eq!(
-            "gateway".parse::<ErrorStyle>(),
-            Err(UnknownErrorStyle("gateway".to_owned()))
-        );
+        assert_eq!("gateway".parse::<ErrorStyle>(), Err(UnknownErrorStyle("gateway".to_owned())));
     }
 }

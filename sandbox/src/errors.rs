@@ -40,18 +40,12 @@ pub(crate) fn platform_body(code: &str, message: &str) -> Value {
 
 /// 400 `IN0` "No request body" (platform shape, both styles).
 pub(crate) fn no_body() -> Answer {
-    (
-        StatusCode::BAD_REQUEST,
-        platform_body("IN0", "No request body"),
-    )
+    (StatusCode::BAD_REQUEST, platform_body("IN0", "No request body"))
 }
 
 /// 400 `IN1` "Request body is not valid JSON" (platform shape, both styles).
 pub(crate) fn invalid_json() -> Answer {
-    (
-        StatusCode::BAD_REQUEST,
-        platform_body("IN1", "Request body is not valid JSON"),
-    )
+    (StatusCode::BAD_REQUEST, platform_body("IN1", "Request body is not valid JSON"))
 }
 
 /// 401 for bad credentials or an unknown test key: storage message or `AUTH0` "Bad Login".
@@ -104,19 +98,11 @@ pub(crate) fn email_not_found() -> Answer {
 /// Formats `t` as UTC ISO 8601 to the second without zone designator, the
 /// form of the platform shape's `meta.timestamp` (e.g. `2019-10-21T13:06:12`).
 pub(crate) fn utc_timestamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 /// Proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).

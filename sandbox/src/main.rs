@@ -31,12 +31,7 @@ struct Cli {
     #[arg(long, env = "DCAMS_SANDBOX_USER", default_value = "sandbox-user")]
     user: String,
     /// Accepted API password.
-    #[arg(
-        long,
-        env = "DCAMS_SANDBOX_PASS",
-        default_value = "sandbox-pass",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "DCAMS_SANDBOX_PASS", default_value = "sandbox-pass", hide_env_values = true)]
     pass: String,
     /// Shape of the auth / missing-input / invalid-email error answers.
     #[arg(long, value_enum, default_value_t = CliErrorStyle::Storage)]
@@ -92,21 +87,14 @@ fn main() -> ExitCode {
         user: cli.user,
         pass: cli.pass,
         error_style: cli.error_style.into(),
-        test_keys: if cli.test_keys.is_empty() {
-            defaults.test_keys
-        } else {
-            cli.test_keys
-        },
+        test_keys: if cli.test_keys.is_empty() { defaults.test_keys } else { cli.test_keys },
         latency: Duration::from_millis(cli.latency_ms),
         verbose: cli.verbose,
     };
     let sandbox = match Sandbox::start(config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
-                "dcams-sandbox: cannot listen on {}:{}: {e}",
-                cli.host, cli.port
-            );
+            eprintln!("dcams-sandbox: cannot listen on {}:{}: {e}", cli.host, cli.port);
             return ExitCode::FAILURE;
         }
     };
@@ -134,12 +122,9 @@ fn main() -> ExitCode {
 /// Writes `url` + newline to a temporary file next to `path`, then renames it
 /// over `path`, so readers never see a partial file.
 fn write_atomically(path: &Path, url: &str) -> std::io::Result<()> {
-    let file_name = path.file_name().ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "--url-file has no file name",
-        )
-    })?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "--url-file has no file name"))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
@@ -159,9 +144,7 @@ fn write_atomically(path: &Path, url: &str) -> std::io::Result<()> {
 
 /// Blocks until SIGINT or (on Unix) SIGTERM arrives.
 fn wait_for_termination() -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         #[cfg(unix)]
         {

@@ -72,11 +72,7 @@ pub(crate) fn parse(
     if let Some(Value::String(s)) = envelope.get("service") {
         summary.service = Some(s.clone());
     }
-    if let Some(Value::String(e)) = envelope
-        .get("target")
-        .and_then(Value::as_object)
-        .and_then(|t| t.get("email"))
-    {
+    if let Some(Value::String(e)) = envelope.get("target").and_then(Value::as_object).and_then(|t| t.get("email")) {
         summary.email = Some(e.clone());
     }
 

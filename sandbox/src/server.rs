@@ -77,9 +77,7 @@ pub struct Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
     }
 }
 
@@ -113,22 +111,12 @@ impl Sandbox {
         };
         let (stop_tx, stop_rx) = watch::channel(false);
         let app = router(state.clone());
-        let listener = CountingListener {
-            inner: listener,
-            stats: state.stats.clone(),
-        };
-        let thread = std::thread::Builder::new()
-            .name("dcams-sandbox-server".to_owned())
-            .spawn(move || {
-                runtime.block_on(serve(listener, app, stop_rx));
-                runtime.shutdown_timeout(Duration::from_millis(200));
-            })?;
-        Ok(Sandbox {
-            addr,
-            state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        })
+        let listener = CountingListener { inner: listener, stats: state.stats.clone() };
+        let thread = std::thread::Builder::new().name("dcams-sandbox-server".to_owned()).spawn(move || {
+            runtime.block_on(serve(listener, app, stop_rx));
+            runtime.shutdown_timeout(Duration::from_millis(200));
+        })?;
+        Ok(Sandbox { addr, state, stop: Some(stop_tx), thread: Some(thread) })
     }
 
     /// The storage endpoint URL, e.g. `http://127.0.0.1:41234/v3/stable/api/storage`.
@@ -161,9 +149,7 @@ impl Sandbox {
     /// A copy of the record keyed by exactly `email` in the test namespace
     /// (`test` true) or the live one.
     pub fn customer(&self, email: &str, test: bool) -> Option<StoredCustomer> {
-        lock(&self.state.store)
-            .get(Namespace::from_test_flag(test), email)
-            .cloned()
+        lock(&self.state.store).get(Namespace::from_test_flag(test), email).cloned()
     }
 
     /// The last request received on the storage path, body as raw bytes.
@@ -273,15 +259,9 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) if is_length_limit(&e) => return payload_too_large(),
-        Err(_) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                json!({"error": "body_read_failed"}),
-            )
-        }
+        Err(_) => return json_response(StatusCode::BAD_REQUEST, json!({"error": "body_read_failed"})),
     };
-    app.stats
-        .record(parts.method.as_str(), &parts.headers, body.clone());
+    app.stats.record(parts.method.as_str(), &parts.headers, body.clone());
     if !app.config.latency.is_zero() {
         tokio::time::sleep(app.config.latency).await;
     }
@@ -290,8 +270,7 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
     }
     if parts.method != Method::POST {
         let mut resp = method_not_allowed().await;
-        resp.headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return resp;
     }
 
@@ -309,12 +288,7 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
     .await;
     let ((status, value), summary) = match outcome {
         Ok(o) => o,
-        Err(_) => {
-            return json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"error": "internal"}),
-            )
-        }
+        Err(_) => return json_response(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "internal"})),
     };
     if app.config.verbose {
         eprintln!(
@@ -351,25 +325,16 @@ pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
 }
 
 fn payload_too_large() -> Response {
-    json_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        json!({"error": "payload_too_large"}),
-    )
+    json_response(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "payload_too_large"}))
 }
 
 /// 404 for any path the sandbox does not serve (not a DCAMS-shaped body, so
 /// that it cannot be mistaken for "e-mail not found").
 async fn not_found(req: Request) -> Response {
-    json_response(
-        StatusCode::NOT_FOUND,
-        json!({"error": "not_found", "path": req.uri().path()}),
-    )
+    json_response(StatusCode::NOT_FOUND, json!({"error": "not_found", "path": req.uri().path()}))
 }
 
 /// 405 for a method a path does not serve.
 async fn method_not_allowed() -> Response {
-    json_response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        json!({"error": "method_not_allowed"}),
-    )
+    json_response(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "method_not_allowed"}))
 }

@@ -28,22 +28,10 @@ pub(crate) struct Service {
 
 /// The dispatch table: every service the sandbox knows.
 pub(crate) static SERVICES: &[Service] = &[
-    Service {
-        name: "createOrUpdateCustomer",
-        run: create_or_update_customer,
-    },
-    Service {
-        name: "getStatus",
-        run: get_status,
-    },
-    Service {
-        name: "getDocumentImages",
-        run: get_document_images,
-    },
-    Service {
-        name: "updateStatus",
-        run: update_status,
-    },
+    Service { name: "createOrUpdateCustomer", run: create_or_update_customer },
+    Service { name: "getStatus", run: get_status },
+    Service { name: "getDocumentImages", run: get_document_images },
+    Service { name: "updateStatus", run: update_status },
 ];
 
 /// The service called exactly `name` (case-sensitive), if any.
@@ -93,16 +81,8 @@ fn create_or_update_customer(req: &StorageRequest, store: &Mutex<Store>) -> Answ
     attributes.remove("status");
 
     let mut store = lock(store);
-    let (rec, kind) = store.upsert(
-        req.namespace,
-        Upsert {
-            email: req.email.clone(),
-            attributes,
-            reference,
-            front,
-            back,
-        },
-    );
+    let (rec, kind) =
+        store.upsert(req.namespace, Upsert { email: req.email.clone(), attributes, reference, front, back });
     (
         StatusCode::OK,
         json!({
@@ -135,10 +115,7 @@ fn get_document_images(req: &StorageRequest, store: &Mutex<Store>) -> Answer {
         return errors::email_not_found();
     };
     let mut documents = Map::new();
-    documents.insert(
-        "front".to_owned(),
-        Value::String(STANDARD.encode(&rec.front)),
-    );
+    documents.insert("front".to_owned(), Value::String(STANDARD.encode(&rec.front)));
     if let Some(back) = &rec.back {
         documents.insert("back".to_owned(), Value::String(STANDARD.encode(back)));
     }
@@ -166,10 +143,7 @@ fn update_status(req: &StorageRequest, store: &Mutex<Store>) -> Answer {
     };
     let mut target = rec.fields.clone();
     target.insert("status".to_owned(), Value::String(rec.status.clone()));
-    (
-        StatusCode::OK,
-        json!({ "result": "Success", "reference": rec.reference, "target": target }),
-    )
+    (StatusCode::OK, json!({ "result": "Success", "reference": rec.reference, "target": target }))
 }
 
 /// `{"result":"Success","reference":…,"status":…,"target":target}`.

@@ -66,12 +66,7 @@ impl Stats {
 
     /// Remembers a storage request as the last one.
     pub fn record(&self, method: &str, headers: &HeaderMap, body: Bytes) {
-        let text = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &header::HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
         let rec = Recorded {
             method: method.to_owned(),
             content_type: text(header::CONTENT_TYPE),

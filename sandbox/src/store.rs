@@ -137,10 +137,7 @@ struct Records {
 
 impl Default for Records {
     fn default() -> Self {
-        Records {
-            by_email: HashMap::new(),
-            next_id: FIRST_ID,
-        }
+        Records { by_email: HashMap::new(), next_id: FIRST_ID }
     }
 }
 
@@ -180,19 +177,10 @@ impl Store {
     /// rules; returns the stored record and which of the two happened.
     pub fn upsert(&mut self, ns: Namespace, u: Upsert) -> (&StoredCustomer, UpsertKind) {
         let records = self.records_mut(ns);
-        let Upsert {
-            email,
-            mut attributes,
-            reference,
-            front,
-            back,
-        } = u;
+        let Upsert { email, mut attributes, reference, front, back } = u;
         attributes.insert("email".to_owned(), Value::String(email.clone()));
         if records.by_email.contains_key(&email) {
-            let rec = records
-                .by_email
-                .get_mut(&email)
-                .expect("record checked just above");
+            let rec = records.by_email.get_mut(&email).expect("record checked just above");
             for (k, v) in attributes {
                 rec.fields.insert(k, v);
             }
@@ -222,12 +210,7 @@ impl Store {
     }
 
     /// Sets the status of the record `email` in `ns`; `None` if there is none.
-    pub fn set_status(
-        &mut self,
-        ns: Namespace,
-        email: &str,
-        status: ReviewStatus,
-    ) -> Option<&StoredCustomer> {
+    pub fn set_status(&mut self, ns: Namespace, email: &str, status: ReviewStatus) -> Option<&StoredCustomer> {
         let rec = self.records_mut(ns).by_email.get_mut(email)?;
         rec.status = status.as_str().to_owned();
         Some(rec)
@@ -263,29 +246,19 @@ mod tests {
     #[test]
     fn create_then_update_keeps_status_and_merges() {
         let mut s = Store::new();
-        let (rec, kind) = s.upsert(
-            Namespace::Live,
-            upsert("a@b.co", json!({"fn":"Ada","ln":"X"}), None, Some(b"bk")),
-        );
+        let (rec, kind) = s.upsert(Namespace::Live, upsert("a@b.co", json!({"fn":"Ada","ln":"X"}), None, Some(b"bk")));
         assert_eq!(kind, UpsertKind::Created);
         assert_eq!(rec.id, 1001);
         assert_eq!(rec.reference, "R-1001");
         assert_eq!(rec.status, "PENDING");
-        s.set_status(Namespace::Live, "a@b.co", ReviewStatus::Pass)
-            .unwrap();
-        let (rec, kind) = s.upsert(
-            Namespace::Live,
-            upsert("a@b.co", json!({"ln":"Y","extra":1}), Some("mine"), None),
-        );
+        s.set_status(Namespace::Live, "a@b.co", ReviewStatus::Pass).unwrap();
+        let (rec, kind) = s.upsert(Namespace::Live, upsert("a@b.co", json!({"ln":"Y","extra":1}), Some("mine"), None));
         assert_eq!(kind, UpsertKind::Updated);
         assert_eq!(rec.status, "PASS");
         assert_eq!(rec.reference, "mine");
         assert_eq!(rec.id, 1001);
         assert_eq!(rec.back.as_deref(), Some(&b"bk"[..]));
-        assert_eq!(
-            Value::Object(rec.fields.clone()),
-            json!({"fn":"Ada","ln":"Y","extra":1,"email":"a@b.co"})
-        );
+        assert_eq!(Value::Object(rec.fields.clone()), json!({"fn":"Ada","ln":"Y","extra":1,"email":"a@b.co"}));
     }
 
     #[test]

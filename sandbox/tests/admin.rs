@@ -34,8 +34,7 @@ fn connection_counter_sees_reuse_and_new_connections() {
     {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(h.sandbox.addr()).unwrap();
-        s.write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .unwrap();
+        s.write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
         assert!(out.starts_with("HTTP/1.1 200"), "{out}");
@@ -62,10 +61,7 @@ fn last_request_is_recorded_raw() {
     assert_eq!(resp.status().as_u16(), 404);
     let last = h.sandbox.last_request().unwrap();
     assert_eq!(last.method, "POST");
-    assert_eq!(
-        last.content_type.as_deref(),
-        Some("application/json; charset=utf-8")
-    );
+    assert_eq!(last.content_type.as_deref(), Some("application/json; charset=utf-8"));
     assert_eq!(last.content_length, Some(body.len() as u64));
     assert_eq!(last.user_agent.as_deref(), Some("dcams-test/1.0"));
     assert_eq!(last.body, body);
@@ -113,35 +109,18 @@ fn customer_endpoint_decodes_plus_and_at() {
         })
     );
     // literal '+' and '@' in the path work too
-    assert_eq!(
-        h.get("/_sandbox/customers/ada+tag@example.com").json()["id"],
-        json!(1001)
-    );
+    assert_eq!(h.get("/_sandbox/customers/ada+tag@example.com").json()["id"], json!(1001));
     // not in the test namespace
-    assert_eq!(
-        h.get("/_sandbox/customers/ada%2Btag%40example.com?test=1")
-            .status,
-        404
-    );
-    assert_eq!(
-        h.get("/_sandbox/customers/nobody%40example.com").status,
-        404
-    );
+    assert_eq!(h.get("/_sandbox/customers/ada%2Btag%40example.com?test=1").status, 404);
+    assert_eq!(h.get("/_sandbox/customers/nobody%40example.com").status, 404);
 
     let front = h.get("/_sandbox/customers/ada%2Btag%40example.com/documents/front");
     assert_eq!(front.status, 200);
-    assert_eq!(
-        front.content_type.as_deref(),
-        Some("application/octet-stream")
-    );
+    assert_eq!(front.content_type.as_deref(), Some("application/octet-stream"));
     assert_eq!(front.body, b"FRONT-IMAGE");
     let back = h.get("/_sandbox/customers/ada%2Btag%40example.com/documents/back");
     assert_eq!(back.body, vec![0, 1, 2, 255]);
-    assert_eq!(
-        h.get("/_sandbox/customers/ada%2Btag%40example.com/documents/side")
-            .status,
-        404
-    );
+    assert_eq!(h.get("/_sandbox/customers/ada%2Btag%40example.com/documents/side").status, 404);
 }
 
 #[test]
@@ -157,27 +136,15 @@ fn customer_endpoints_reach_the_test_namespace() {
     assert_eq!(r["target"].get("test_key"), None);
     let front = h.get("/_sandbox/customers/t%40example.com/documents/front?test=1");
     assert_eq!(front.body, b"FRONT-IMAGE");
-    assert_eq!(
-        h.get("/_sandbox/customers/t%40example.com/documents/back?test=1")
-            .status,
-        404
-    );
-    assert_eq!(
-        h.get("/_sandbox/customers/t%40example.com/documents/front")
-            .status,
-        404
-    );
+    assert_eq!(h.get("/_sandbox/customers/t%40example.com/documents/back?test=1").status, 404);
+    assert_eq!(h.get("/_sandbox/customers/t%40example.com/documents/front").status, 404);
 }
 
 #[test]
 fn reset_empties_store_and_counters() {
     let h = start_default();
     h.call("createOrUpdateCustomer", customer_target("ada@example.com"));
-    let resp = h
-        .agent
-        .post(&format!("{}/_sandbox/reset", h.sandbox.base_url()))
-        .send_empty()
-        .unwrap();
+    let resp = h.agent.post(&format!("{}/_sandbox/reset", h.sandbox.base_url())).send_empty().unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(h.sandbox.customer("ada@example.com", false), None);
     assert_eq!(h.sandbox.requests(), 0);

@@ -23,15 +23,8 @@ impl Drop for Guard {
 
 fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dcams-sandbox"));
-    cmd.args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(Stdio::null());
-    for var in [
-        "DCAMS_SANDBOX_USER",
-        "DCAMS_SANDBOX_PASS",
-        "DCAMS_SANDBOX_PORT",
-    ] {
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    for var in ["DCAMS_SANDBOX_USER", "DCAMS_SANDBOX_PASS", "DCAMS_SANDBOX_PORT"] {
         cmd.env_remove(var);
     }
     for (k, v) in envs {
@@ -42,27 +35,18 @@ fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Child {
 
 fn first_line(child: &mut Child) -> String {
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
     line
 }
 
 #[cfg(unix)]
 fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
+    let ok = Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).status().unwrap();
     assert!(ok.success());
 }
 
 fn post(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    let mut resp = agent()
-        .post(url)
-        .send(serde_json::to_vec(body).unwrap())
-        .unwrap();
+    let mut resp = agent().post(url).send(serde_json::to_vec(body).unwrap()).unwrap();
     let text = resp.body_mut().read_to_string().unwrap();
     (resp.status().as_u16(), serde_json::from_str(&text).unwrap())
 }
@@ -74,62 +58,35 @@ fn prints_url_writes_url_file_and_exits_0_on_sigterm() {
     std::fs::create_dir_all(&dir).unwrap();
     let url_file = dir.join("url");
     let mut guard = Guard(spawn(
-        &[
-            "--url-file",
-            url_file.to_str().unwrap(),
-            "--error-style",
-            "platform",
-            "--test-key",
-            "k9",
-        ],
-        &[
-            ("DCAMS_SANDBOX_USER", "env-user"),
-            ("DCAMS_SANDBOX_PASS", "env-pass"),
-        ],
+        &["--url-file", url_file.to_str().unwrap(), "--error-style", "platform", "--test-key", "k9"],
+        &[("DCAMS_SANDBOX_USER", "env-user"), ("DCAMS_SANDBOX_PASS", "env-pass")],
     ));
     let child = &mut guard.0;
     let line = first_line(child);
     let url = line.trim_end_matches('\n');
     assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
     assert!(url.ends_with("/v3/stable/api/storage"), "{line:?}");
-    assert_eq!(
-        std::fs::read_to_string(&url_file).unwrap(),
-        format!("{url}\n")
-    );
+    assert_eq!(std::fs::read_to_string(&url_file).unwrap(), format!("{url}\n"));
 
     // env credentials, platform style, the given test key
-    let (status, body) = post(
-        url,
-        &json!({"user": USER, "pass": PASS, "service": "getStatus", "target": {"email": "a@example.com"}}),
-    );
+    let (status, body) =
+        post(url, &json!({"user": USER, "pass": PASS, "service": "getStatus", "target": {"email": "a@example.com"}}));
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], json!("AUTH0"));
     let mut t = customer_target("a@example.com");
     t["test_key"] = json!("k9");
-    let (status, body) = post(
-        url,
-        &json!({"user": "env-user", "pass": "env-pass", "service": "createOrUpdateCustomer", "target": t}),
-    );
+    let (status, body) =
+        post(url, &json!({"user": "env-user", "pass": "env-pass", "service": "createOrUpdateCustomer", "target": t}));
     assert_eq!(status, 200, "{body}");
 
     signal(child, "TERM");
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     let mut rest = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut rest)
-        .unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "", "exactly one line on stdout");
     let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert_eq!(err, "", "nothing logged per request by default");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -138,21 +95,11 @@ fn prints_url_writes_url_file_and_exits_0_on_sigterm() {
 #[test]
 fn port_from_env_and_sigint_exit() {
     // find a free port, then hand it over
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut guard = Guard(spawn(
-        &["--latency-ms", "1", "--verbose"],
-        &[("DCAMS_SANDBOX_PORT", &port.to_string())],
-    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut guard = Guard(spawn(&["--latency-ms", "1", "--verbose"], &[("DCAMS_SANDBOX_PORT", &port.to_string())]));
     let child = &mut guard.0;
     let line = first_line(child);
-    assert_eq!(
-        line,
-        format!("http://127.0.0.1:{port}/v3/stable/api/storage\n")
-    );
+    assert_eq!(line, format!("http://127.0.0.1:{port}/v3/stable/api/storage\n"));
     let (status, _) = post(
         line.trim(),
         &json!({"user": USER, "pass": PASS, "service": "getStatus", "target": {"email": "a@example.com"}}),
@@ -161,16 +108,8 @@ fn port_from_env_and_sigint_exit() {
     signal(child, "INT");
     assert_eq!(child.wait().unwrap().code(), Some(0));
     let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert_eq!(
-        err,
-        "dcams-sandbox: service=getStatus email=a@example.com -> 404\n"
-    );
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(err, "dcams-sandbox: service=getStatus email=a@example.com -> 404\n");
     assert!(!err.contains(PASS));
 }
 
@@ -185,9 +124,7 @@ fn refuses_non_loopback_host() {
 
 #[test]
 fn rejects_unknown_error_style() {
-    let out = spawn(&["--error-style", "gateway"], &[])
-        .wait_with_output()
-        .unwrap();
+    let out = spawn(&["--error-style", "gateway"], &[]).wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(out.stdout, b"");
 }

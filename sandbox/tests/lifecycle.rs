@@ -15,10 +15,7 @@ fn urls_and_address() {
     assert!(addr.ip().is_loopback());
     assert_ne!(addr.port(), 0);
     assert_eq!(s.base_url(), format!("http://127.0.0.1:{}", addr.port()));
-    assert_eq!(
-        s.url(),
-        format!("http://127.0.0.1:{}/v3/stable/api/storage", addr.port())
-    );
+    assert_eq!(s.url(), format!("http://127.0.0.1:{}/v3/stable/api/storage", addr.port()));
     s.shutdown();
 }
 
@@ -26,11 +23,7 @@ fn urls_and_address() {
 fn bind_error_is_returned_synchronously() {
     let first = Sandbox::start(SandboxConfig::default()).unwrap();
     let port = first.addr().port();
-    let err = Sandbox::start(SandboxConfig {
-        port,
-        ..Default::default()
-    })
-    .unwrap_err();
+    let err = Sandbox::start(SandboxConfig { port, ..Default::default() }).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     drop(first);
 }
@@ -38,24 +31,13 @@ fn bind_error_is_returned_synchronously() {
 #[test]
 fn shutdown_stops_listening_and_frees_the_port() {
     let h = start_default();
-    assert_eq!(
-        h.call("getStatus", json!({"email": "a@example.com"})).0,
-        404
-    );
+    assert_eq!(h.call("getStatus", json!({"email": "a@example.com"})).0, 404);
     let addr = h.sandbox.addr();
     let t = Instant::now();
     h.sandbox.shutdown();
-    assert!(
-        t.elapsed() < Duration::from_secs(3),
-        "shutdown took {:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_secs(3), "shutdown took {:?}", t.elapsed());
     assert!(std::net::TcpStream::connect(addr).is_err());
-    let again = Sandbox::start(SandboxConfig {
-        port: addr.port(),
-        ..Default::default()
-    })
-    .unwrap();
+    let again = Sandbox::start(SandboxConfig { port: addr.port(), ..Default::default() }).unwrap();
     assert_eq!(again.addr(), addr);
 }
 
@@ -70,24 +52,13 @@ fn drop_stops_the_server() {
 
 #[test]
 fn latency_delays_every_storage_answer() {
-    let h = start(SandboxConfig {
-        latency: Duration::from_millis(300),
-        ..Default::default()
-    });
+    let h = start(SandboxConfig { latency: Duration::from_millis(300), ..Default::default() });
     let t = Instant::now();
     let r = h.post_raw(b"", "application/json");
     assert_eq!(r.status, 400);
-    assert!(
-        t.elapsed() >= Duration::from_millis(300),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() >= Duration::from_millis(300), "{:?}", t.elapsed());
     let t = Instant::now();
-    assert_eq!(
-        h.call("createOrUpdateCustomer", customer_target("a@example.com"))
-            .0,
-        200
-    );
+    assert_eq!(h.call("createOrUpdateCustomer", customer_target("a@example.com")).0, 200);
     assert!(t.elapsed() >= Duration::from_millis(300));
     // admin answers are not delayed
     let t = Instant::now();
@@ -97,15 +68,8 @@ fn latency_delays_every_storage_answer() {
 
 #[test]
 fn custom_credentials() {
-    let h = start(SandboxConfig {
-        user: "u".into(),
-        pass: "p".into(),
-        ..Default::default()
-    });
-    assert_eq!(
-        h.call("getStatus", json!({"email": "a@example.com"})).0,
-        401
-    );
+    let h = start(SandboxConfig { user: "u".into(), pass: "p".into(), ..Default::default() });
+    assert_eq!(h.call("getStatus", json!({"email": "a@example.com"})).0, 401);
     let r = h.post(&json!({"user": "u", "pass": "p", "service": "getStatus", "target": {"email": "a@example.com"}}));
     assert_eq!(r.status, 404);
 }
@@ -119,14 +83,8 @@ fn concurrent_clients() {
             let url = url.clone();
             std::thread::spawn(move || {
                 let a = agent();
-                let body = call(
-                    "createOrUpdateCustomer",
-                    customer_target(&format!("c{i}@example.com")),
-                );
-                let resp = a
-                    .post(&url)
-                    .send(serde_json::to_vec(&body).unwrap())
-                    .unwrap();
+                let body = call("createOrUpdateCustomer", customer_target(&format!("c{i}@example.com")));
+                let resp = a.post(&url).send(serde_json::to_vec(&body).unwrap()).unwrap();
                 resp.status().as_u16()
             })
         })
@@ -135,14 +93,8 @@ fn concurrent_clients() {
         assert_eq!(t.join().unwrap(), 200);
     }
     assert_eq!(h.sandbox.requests(), 8);
-    let mut ids: Vec<u64> = (0..8)
-        .map(|i| {
-            h.sandbox
-                .customer(&format!("c{i}@example.com"), false)
-                .unwrap()
-                .id
-        })
-        .collect();
+    let mut ids: Vec<u64> =
+        (0..8).map(|i| h.sandbox.customer(&format!("c{i}@example.com"), false).unwrap().id).collect();
     ids.sort();
     assert_eq!(ids, (1001..1009).collect::<Vec<_>>());
 }

@@ -21,10 +21,7 @@ fn create_answers_the_documented_success_body() {
                        "email": "ada@example.com", "phone": "2175550100"}
         })
     );
-    let rec = h
-        .sandbox
-        .customer("ada@example.com", false)
-        .expect("stored");
+    let rec = h.sandbox.customer("ada@example.com", false).expect("stored");
     assert_eq!(rec.id, 1001);
     assert_eq!(rec.front, b"FRONT-IMAGE");
     assert_eq!(rec.back, None);
@@ -44,10 +41,7 @@ fn ids_are_sequential_and_caller_reference_is_kept() {
     assert_eq!(r.status, 200);
     let body = r.json();
     assert_eq!(body["reference"], json!("my-ref-2"));
-    assert!(body["customer_link"]
-        .as_str()
-        .unwrap()
-        .ends_with("/customers.php?a=edit&id=1002"));
+    assert!(body["customer_link"].as_str().unwrap().ends_with("/customers.php?a=edit&id=1002"));
 }
 
 #[test]
@@ -56,10 +50,7 @@ fn update_merges_keeps_status_and_back_image() {
     let mut t = customer_target("ada@example.com");
     t["documents"]["back"] = json!(b64(b"BACK-1"));
     h.call("createOrUpdateCustomer", t);
-    let (s, _) = h.call(
-        "updateStatus",
-        json!({"email": "ada@example.com", "status": "PASS"}),
-    );
+    let (s, _) = h.call("updateStatus", json!({"email": "ada@example.com", "status": "PASS"}));
     assert_eq!(s, 200);
 
     let (status, body) = h.call(
@@ -69,33 +60,17 @@ fn update_merges_keeps_status_and_back_image() {
     );
     assert_eq!(status, 200);
     assert_eq!(body["type"], json!("updateCustomer"));
-    assert_eq!(
-        body["status"],
-        json!("PASS"),
-        "an update never changes the status"
-    );
+    assert_eq!(body["status"], json!("PASS"), "an update never changes the status");
     assert_eq!(body["reference"], json!("R-1001"));
     assert_eq!(body["target"]["ln"], json!("Lovelace"));
-    assert_eq!(
-        body["target"]["fn"],
-        json!("Ada"),
-        "attributes not sent are kept"
-    );
-    assert_eq!(
-        body["target"]["nickname"],
-        json!("countess"),
-        "unknown attributes are kept"
-    );
+    assert_eq!(body["target"]["fn"], json!("Ada"), "attributes not sent are kept");
+    assert_eq!(body["target"]["nickname"], json!("countess"), "unknown attributes are kept");
     assert_eq!(body["target"].get("status"), None);
     assert!(body["customer_link"].as_str().unwrap().ends_with("id=1001"));
 
     let rec = h.sandbox.customer("ada@example.com", false).unwrap();
     assert_eq!(rec.front, b"FRONT-2");
-    assert_eq!(
-        rec.back.as_deref(),
-        Some(&b"BACK-1"[..]),
-        "back kept when not given"
-    );
+    assert_eq!(rec.back.as_deref(), Some(&b"BACK-1"[..]), "back kept when not given");
     assert_eq!(rec.status, "PASS");
 }
 
@@ -147,28 +122,18 @@ fn update_status_then_get_status() {
     let h = start_default();
     h.call("createOrUpdateCustomer", customer_target("ada@example.com"));
     for new in ["FAIL", "PASS", "PENDING", "PASS"] {
-        let (status, body) = h.call(
-            "updateStatus",
-            json!({"email": "ada@example.com", "status": new}),
-        );
+        let (status, body) = h.call("updateStatus", json!({"email": "ada@example.com", "status": new}));
         assert_eq!(status, 200);
         assert_eq!(body["result"], json!("Success"));
         assert_eq!(body["reference"], json!("R-1001"));
-        assert_eq!(
-            body["target"]["status"],
-            json!(new),
-            "new status inside target"
-        );
+        assert_eq!(body["target"]["status"], json!(new), "new status inside target");
         assert_eq!(body["target"]["fn"], json!("Ada"));
         assert_eq!(body["target"]["email"], json!("ada@example.com"));
         assert_eq!(body.get("status"), None, "not at top level");
         let (_, got) = h.call("getStatus", json!({"email": "ada@example.com"}));
         assert_eq!(got["status"], json!(new));
     }
-    assert_eq!(
-        h.sandbox.customer("ada@example.com", false).unwrap().status,
-        "PASS"
-    );
+    assert_eq!(h.sandbox.customer("ada@example.com", false).unwrap().status, "PASS");
 }
 
 #[test]
@@ -204,20 +169,13 @@ fn get_document_images_omits_missing_back() {
     let h = start_default();
     h.call("createOrUpdateCustomer", customer_target("ada@example.com"));
     let (_, body) = h.call("getDocumentImages", json!({"email": "ada@example.com"}));
-    assert_eq!(
-        body["target"]["documents"],
-        json!({"front": b64(b"FRONT-IMAGE")})
-    );
+    assert_eq!(body["target"]["documents"], json!({"front": b64(b"FRONT-IMAGE")}));
 }
 
 #[test]
 fn any_content_type_is_accepted_and_recorded() {
     let h = start_default();
-    let body = serde_json::to_vec(&call(
-        "createOrUpdateCustomer",
-        customer_target("ada@example.com"),
-    ))
-    .unwrap();
+    let body = serde_json::to_vec(&call("createOrUpdateCustomer", customer_target("ada@example.com"))).unwrap();
     let r = h.post_raw(&body, "text/plain");
     assert_eq!(r.status, 200);
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
@@ -234,12 +192,5 @@ fn large_image_of_48_mb_is_accepted() {
     t["documents"]["front"] = json!(b64(&front));
     let (status, body) = h.call("createOrUpdateCustomer", t);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        h.sandbox
-            .customer("big@example.com", false)
-            .unwrap()
-            .front
-            .len(),
-        48_000_000
-    );
+    assert_eq!(h.sandbox.customer("big@example.com", false).unwrap().front.len(), 48_000_000);
 }

@@ -28,12 +28,7 @@ pub fn sandbox_with(style: ErrorStyle) -> Sandbox {
 }
 
 pub fn config(sandbox: &Sandbox) -> Config {
-    Config {
-        endpoint: sandbox.url(),
-        user: Some(USER.to_owned()),
-        pass: Some(Secret::new(PASS)),
-        ..Config::default()
-    }
+    Config { endpoint: sandbox.url(), user: Some(USER.to_owned()), pass: Some(Secret::new(PASS)), ..Config::default() }
 }
 
 pub fn client(sandbox: &Sandbox) -> Client {

@@ -34,17 +34,11 @@ impl Reply {
 }
 
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
 pub fn start(config: SandboxConfig) -> Harness {
-    Harness {
-        sandbox: Sandbox::start(config).expect("sandbox starts"),
-        agent: agent(),
-    }
+    Harness { sandbox: Sandbox::start(config).expect("sandbox starts"), agent: agent() }
 }
 
 pub fn start_default() -> Harness {
@@ -52,30 +46,14 @@ pub fn start_default() -> Harness {
 }
 
 pub fn start_style(style: ErrorStyle) -> Harness {
-    start(SandboxConfig {
-        error_style: style,
-        ..Default::default()
-    })
+    start(SandboxConfig { error_style: style, ..Default::default() })
 }
 
 fn reply(mut resp: ureq::http::Response<ureq::Body>) -> Reply {
     let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(1 << 30)
-        .read_to_vec()
-        .expect("body readable");
-    Reply {
-        status,
-        content_type,
-        body,
-    }
+    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = resp.body_mut().with_config().limit(1 << 30).read_to_vec().expect("body readable");
+    Reply { status, content_type, body }
 }
 
 impl Harness {
@@ -123,9 +101,7 @@ pub fn b64(bytes: &[u8]) -> String {
 /// Decodes standard padded base64.
 pub fn unb64(s: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .expect("valid base64")
+    base64::engine::general_purpose::STANDARD.decode(s).expect("valid base64")
 }
 
 /// A createOrUpdateCustomer target for `email` with a small front image.
@@ -140,16 +116,10 @@ pub fn customer_target(email: &str) -> Value {
 
 /// The platform shape's error object, after checking the meta timestamp.
 pub fn platform_error(body: &Value) -> Value {
-    let ts = body["meta"]["timestamp"]
-        .as_str()
-        .expect("meta.timestamp string");
+    let ts = body["meta"]["timestamp"].as_str().expect("meta.timestamp string");
     assert_eq!(ts.len(), 19, "timestamp {ts}");
     assert_eq!(&ts[4..5], "-");
     assert_eq!(&ts[10..11], "T");
-    assert_eq!(
-        body.as_object().unwrap().len(),
-        2,
-        "only meta and error: {body}"
-    );
+    assert_eq!(body.as_object().unwrap().len(), 2, "only meta and error: {body}");
     body["error"].clone()
 }
