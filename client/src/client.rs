@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use ureq::{Agent, SendBody};
 
+use super::batch::{Pacer, Turn};
 use super::body::BodyBuilder;
 use super::config::{Config, Secret};
 use super::customer::Customer;
@@ -65,7 +66,7 @@ impl Client {
     ///
     /// Errors: any [`ErrorKind`] but `InvalidJson`.
     pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
-        self.execute(&Request::upsert(customer)).map(UpsertReply::from_parsed)
+        self.execute(&Request::upsert(customer), None).map(UpsertReply::from_parsed)
     }
 
     /// getStatus (spec: "Service getStatus"): the status and stored attributes.
@@ -73,7 +74,7 @@ impl Client {
     /// Errors: `Validation` (email), `NotFound`, then any service, transport
     /// or response kind.
     pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
-        self.execute(&Request::get_status(email)).map(StatusReply::from_parsed)
+        self.execute(&Request::get_status(email), None).map(StatusReply::from_parsed)
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
@@ -99,7 +100,24 @@ impl Client {
     ///
     /// Errors: as [`Client::get_status`].
     pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
-        self.execute(&Request::update_status(email, status)).map(StatusReply::from_parsed)
+        self.execute(&Request::update_status(email, status), None).map(StatusReply::from_parsed)
+    }
+
+    /// The checks a call makes before any traffic, without sending anything:
+    /// `email`, `dob`, the members the service requires, and each document
+    /// readable, non-empty and a recognised image (unless
+    /// [`Config::check_image_format`] is off). A dry run of [`Client::send`].
+    ///
+    /// Errors: `Validation`, `File`.
+    pub fn validate(&self, request: &Request<'_>) -> Result<(), Error> {
+        request.validate()?;
+        let format = self.config.check_image_format;
+        for (field, document) in [("documents.front", &request.front), ("documents.back", &request.back)] {
+            if let Some(document) = document.as_deref() {
+                check(field, document, format)?;
+            }
+        }
+        Ok(())
     }
 
     /// Sends a documented request body (spec: "Request envelope") and returns
@@ -120,7 +138,7 @@ impl Client {
     /// Errors: `Validation`, `File`, `Config` (no credentials) before any
     /// traffic, then any service, transport or response kind.
     pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
-        self.execute(request).map(|parsed| parsed.reply)
+        self.execute(request, None).map(|parsed| parsed.reply)
     }
 
     /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
@@ -128,7 +146,7 @@ impl Client {
     ///
     /// Errors: as [`Client::get_document_images`].
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
-        self.execute(request).and_then(|parsed| {
+        self.execute(request, None).and_then(|parsed| {
             let meta = parsed.reply.meta;
             ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
         })
@@ -142,11 +160,14 @@ impl Client {
         Ok(images.raw)
     }
 
-    /// Runs one call and records what it did in the reply's or the error's [`CallMeta`].
-    fn execute(&self, request: &Request<'_>) -> Result<Parsed, Error> {
+    /// Runs one call and records what it did in the reply's or the error's
+    /// [`CallMeta`]. With a `pacer` (a batch's, whose turn the first attempt
+    /// already has), every retry waits for its turn, and every attempt
+    /// reports what it saw.
+    pub(crate) fn execute(&self, request: &Request<'_>, pacer: Option<&Pacer>) -> Result<Parsed, Error> {
         let started = Instant::now();
         let mut meta = CallMeta::default();
-        let result = self.run(request, started, &mut meta);
+        let result = self.run(request, started, pacer, &mut meta);
         meta.elapsed = started.elapsed();
         match result {
             Ok(mut parsed) => {
@@ -159,7 +180,13 @@ impl Client {
 
     /// Checks once, then makes attempts until one succeeds, the error is
     /// not retryable, the retries are used up, or the deadline would pass.
-    fn run(&self, request: &Request<'_>, started: Instant, meta: &mut CallMeta) -> Result<Parsed, Error> {
+    fn run(
+        &self,
+        request: &Request<'_>,
+        started: Instant,
+        pacer: Option<&Pacer>,
+        meta: &mut CallMeta,
+    ) -> Result<Parsed, Error> {
         request.validate()?;
         let missing = |what: &str, var: &str| {
             Error::new(ErrorKind::Config, format!("no API {what}: set it in the configuration or {var}"))
@@ -195,13 +222,33 @@ impl Client {
                         });
                     }
                 };
+            if let (Some(pacer), Some(cause)) = (pacer, &previous) {
+                // A retry takes its turn like any other request of the batch.
+                let why = match pacer.wait_turn(Some(deadline)) {
+                    Turn::Go => None,
+                    Turn::Deadline => Some("not retried: the batch's pace would pass the deadline"),
+                    Turn::Stopped => Some("not retried: the batch was stopped"),
+                };
+                if let Some(why) = why {
+                    return Err(cause.clone().add_detail(why));
+                }
+            }
             meta.attempts += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let error = match self.attempt(&credentials, request, sources, remaining, meta) {
+            let sent_at = Instant::now();
+            let remaining = deadline.saturating_duration_since(sent_at);
+            let outcome = self.attempt(&credentials, request, sources, remaining, meta);
+            if let Some(pacer) = pacer {
+                pacer.observe(sent_at, meta.http_status);
+            }
+            let error = match outcome {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
             let hint = error.retry_hint();
+            if let (Some(pacer), RetryHint::After(wait)) = (pacer, hint) {
+                // The server asked for a pause: the whole batch takes it, not only this record.
+                pacer.hold(wait);
+            }
             if hint == RetryHint::Never || meta.attempts > self.config.retries {
                 return Err(error);
             }

@@ -13,6 +13,9 @@
 //! - [`Customer`], [`Document`]: what createOrUpdateCustomer sends.
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
+//! - [`Client::upsert_batch`], [`BatchOptions`], [`RateLimit`]: many
+//!   customers at once, with bounded concurrency, a rate limit and adaptive
+//!   back-off; [`RecordResult`] per record, [`BatchSummary`] per batch.
 //! - [`Error`], [`ErrorKind`]: every failure.
 //!
 //! The contract is the public DCAMS storage documentation, restated in
@@ -32,6 +35,7 @@
 //! # Ok::<(), dcams_client::Error>(())
 //! ```
 
+mod batch;
 mod body;
 #[allow(clippy::module_inception)]
 mod client;
@@ -47,6 +51,9 @@ mod retry;
 mod transport;
 pub mod validate;
 
+pub use batch::{
+    BatchOptions, BatchSummary, RateLimit, RecordError, RecordResult, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
+};
 pub use client::{Client, USER_AGENT};
 pub use config::{
     Config, ProxySetting, Secret, Settings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_IDLE_CONNECTIONS,
