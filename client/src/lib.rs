@@ -43,6 +43,7 @@ mod config;
 mod customer;
 mod document;
 mod error;
+mod mask;
 mod meta;
 mod reply;
 mod request;
@@ -63,6 +64,7 @@ pub use config::{
 pub use customer::{Customer, Service};
 pub use document::Document;
 pub use error::{Error, ErrorKind};
+pub use mask::mask_email;
 pub use meta::CallMeta;
 pub use reply::{ImagesReply, ReviewStatus, StatusReply, UpsertKind, UpsertReply};
 pub use request::Request;
