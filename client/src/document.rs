@@ -146,7 +146,7 @@ impl Checked<'_> {
             Checked::File { field, path, len, opened } => {
                 let file = match opened.take() {
                     Some(file) => file,
-                    None => File::open(&*path).map_err(|e| file_error(field, "open", path, e))?,
+                    None => File::open(*path).map_err(|e| file_error(field, "open", path, e))?,
                 };
                 Source::File { file, len: *len }
             }
