@@ -2,8 +2,8 @@
 """Runs the README's examples as written.
 
 Every fenced block whose info string has ``readme-test=NAME`` is saved as
-NAME in a temporary folder; C files are compiled with the command the README
-gives and run under Valgrind (no errors, nothing definitely lost), each
+NAME in a temporary folder; C and C++ files are compiled with the command the
+README gives (C11 / C++17, warnings as errors) and run under Valgrind (no errors, nothing definitely lost), each
 program from the repository root against a fresh sandbox
 (scripts/with-sandbox.sh). A program passes when it exits 0 and every
 expected line (a regular expression) matches a whole line of its output.
@@ -21,6 +21,7 @@ FRONT_BYTES = (ROOT / "tests/data/passport-td3.jpg").stat().st_size
 BACK_BYTES = (ROOT / "tests/data/passport-td2.png").stat().st_size
 EXPECT = {
     "example.c": [r"createCustomer PENDING", r'\{.*"type":"createCustomer".*\}'],
+    "example.cpp": [r"createCustomer PENDING", rf"front {FRONT_BYTES} bytes, back {BACK_BYTES} bytes"],
     "example.py": [r"createCustomer PENDING"],
     "lifecycle.c": [
         r"createOrUpdateCustomer +DCAMS_OK +createCustomer",
@@ -66,9 +67,10 @@ def main():
         for name, code in sorted(found.items()):
             path = pathlib.Path(tmp) / name
             path.write_text(code)
-            if name.endswith(".c"):
+            if name.endswith((".c", ".cpp")):
                 exe = path.with_suffix("")
-                compile_cmd = ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Iinclude", str(path),
+                compiler = ["cc", "-std=c11"] if name.endswith(".c") else ["c++", "-std=c++17"]
+                compile_cmd = [*compiler, "-Wall", "-Wextra", "-Werror", "-pedantic", "-Iinclude", str(path),
                                "-Ltarget/release", "-ldcams", f"-Wl,-rpath,{ROOT}/target/release", "-o", str(exe)]
                 built = subprocess.run(compile_cmd, cwd=ROOT, capture_output=True, text=True)
                 if built.returncode != 0:
