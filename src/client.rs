@@ -307,8 +307,11 @@ pub unsafe extern "C" fn dcams_client_update_status(
 /// `back` of `target.documents` are replaced by `front_bytes` and
 /// `back_bytes` (their decoded sizes, 0 when absent); every other member,
 /// `status` included, is as the service sent it (free it with
-/// `dcams_string_free`). Errors: as `dcams_client_get_status`, plus
-/// `DCAMS_ERR_BAD_RESPONSE` for images that are not base64. Thread-safe.
+/// `dcams_string_free`). Both outputs are required (`DCAMS_ERR_NULL_ARGUMENT`
+/// otherwise; to save the images without holding them, use
+/// `dcams_client_save_document_images`). Errors: as
+/// `dcams_client_get_status`, plus `DCAMS_ERR_BAD_RESPONSE` for images that
+/// are not base64. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_get_document_images(
     client: *const dcams_client,
