@@ -585,7 +585,7 @@ fn config_parsing_outcomes_are_documented() {
     runner(384)
         .run(&config_text(), |bytes| {
             let text = c_string(&bytes);
-            let (code, client) = ok(new_client(text.as_ptr()))?;
+            let (code, client) = ok(new_client(Some(&text)))?;
             unsafe { dcams_client_free(client) };
             prop_assert!(CONFIG_CODES.contains(&code), "code {}", code);
             // The Rust parser agrees and never panics.
@@ -605,7 +605,7 @@ fn config_parsing_outcomes_are_documented() {
 #[test]
 fn config_null_arguments() {
     // NULL config: environment and defaults (DCAMS_OK, or DCAMS_ERR_CONFIG for a bad environment).
-    let (code, client) = new_client(std::ptr::null()).unwrap();
+    let (code, client) = new_client(None).unwrap();
     assert!(code == 0 || code == 6, "code {code}");
     unsafe { dcams_client_free(client) };
     // NULL out_client.
@@ -644,7 +644,7 @@ fn config_extreme_timeouts_then_call() {
                 "max_idle_connections": idle,
             });
             let text = CString::new(config.to_string()).unwrap();
-            let (code, client) = ok(new_client(text.as_ptr()))?;
+            let (code, client) = ok(new_client(Some(&text)))?;
             prop_assert_eq!(code, 0);
             let client = Client(client);
             let request = json!({"service": "getStatus", "target": {"email": "a@example.com"}});

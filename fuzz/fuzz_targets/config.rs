@@ -14,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = c_string(data);
-    let (code, client) = must(new_client(text.as_ptr()));
+    let (code, client) = must(new_client(Some(&text)));
     unsafe { dcams_client_free(client) };
     assert!([0, 3, 4, 6].contains(&code), "code {code}");
     match text.to_str() {

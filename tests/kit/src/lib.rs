@@ -152,8 +152,9 @@ pub fn scratch() -> &'static Path {
 
 /// Runs `dcams_client_new` with sentinel outputs and checks the rule;
 /// returns the code and the client (NULL unless the code is 0).
-pub fn new_client(config: *const c_char) -> Check<(i32, *mut dcams_client)> {
+pub fn new_client(config: Option<&CStr>) -> Check<(i32, *mut dcams_client)> {
     let (mut client, mut error) = (sentinel::<dcams_client>(), sentinel::<c_char>());
+    let config = config.map_or(std::ptr::null(), CStr::as_ptr);
     // SAFETY: valid out-pointers; `config` is NULL or a C string.
     let code = unsafe { dcams_client_new(config, &mut client, &mut error) } as i32;
     check_error(code, error)?;
@@ -175,7 +176,7 @@ impl Client {
     /// A client for a JSON configuration that must be accepted.
     pub fn new(config: &Value) -> Client {
         let text = CString::new(config.to_string()).expect("no NUL in JSON");
-        match new_client(text.as_ptr()) {
+        match new_client(Some(&text)) {
             Ok((0, client)) => Client(client),
             other => panic!("client for {config}: {other:?}"),
         }
@@ -305,6 +306,8 @@ pub const DOB: usize = 6;
 #[derive(Default)]
 pub struct Arena {
     strings: Vec<CString>,
+    // Boxed: a customer points at each document, so it must not move when the Vec grows.
+    #[allow(clippy::vec_box)]
     docs: Vec<Box<dcams_document>>,
     files: Vec<PathBuf>,
 }
