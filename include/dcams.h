@@ -398,19 +398,64 @@ typedef struct dcams_batch_options {
 } dcams_batch_options;
 
 /**
+ * What one call did: written by `dcams_call_get_meta`. Versioned: set
+ * `struct_size` to `sizeof(dcams_call_meta)` (or start from
+ * `DCAMS_CALL_META_INIT`); libdcams writes only the members that fit.
+ */
+typedef struct dcams_call_meta {
+  /**
+   * `sizeof(dcams_call_meta)` as the caller was compiled (kept as set).
+   */
+  uint32_t struct_size;
+  /**
+   * The code the call returned.
+   */
+  dcams_code code;
+  /**
+   * HTTP attempts made (0: failed before any traffic; >1: retried).
+   */
+  uint32_t attempts;
+  /**
+   * HTTP status of the last response; 0 if none arrived.
+   */
+  int32_t http_status;
+  /**
+   * Wall time of the whole call, retry pauses included, in milliseconds.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * Size of the last request body sent (its `Content-Length`), in bytes.
+   */
+  uint64_t request_bytes;
+  /**
+   * Size of the last response body read, in bytes.
+   */
+  uint64_t response_bytes;
+  /**
+   * 1 if the last attempt reused a pooled connection, 0 if it opened a
+   * new one, -1 if not known.
+   */
+  int32_t connection_reused;
+} dcams_call_meta;
+
+/**
  * The per-record callback of `dcams_client_upsert_batch`:
- * `(userdata, index, code, json)`. `index` is the record's position in
- * `customers`; `code` is `DCAMS_OK` or the record's error code; `json` is
- * the reply JSON on `DCAMS_OK` (as `dcams_client_upsert` returns it) and
- * the error JSON otherwise. `json` is valid only until the callback
- * returns: copy what you keep, never free it. Return 0 to go on, anything
+ * `(userdata, index, code, json, meta)`. `index` is the record's position
+ * in `customers`; `code` is `DCAMS_OK` or the record's error code; `json`
+ * is the reply JSON on `DCAMS_OK` (as `dcams_client_upsert` returns it) and
+ * the error JSON otherwise; `meta` is what the record's call did (attempts,
+ * elapsed time, bytes; attempts 0 when nothing was sent), its
+ * `struct_size` that of this library's version (read only the members
+ * your header has). `json` and `meta` are valid only until the callback
+ * returns: copy what you keep, never free them. Return 0 to go on, anything
  * else to stop the batch (no further record is started; those in flight
  * finish and are reported).
  */
 typedef int32_t (*dcams_batch_callback)(void *userdata,
                                         size_t index,
                                         dcams_code code,
-                                        const char *json);
+                                        const char *json,
+                                        const struct dcams_call_meta *meta);
 
 /**
  * What a batch did: written by `dcams_client_upsert_batch`. Versioned: set
@@ -467,47 +512,6 @@ typedef struct dcams_batch_summary {
    */
   double learned_rate;
 } dcams_batch_summary;
-
-/**
- * What one call did: written by `dcams_call_get_meta`. Versioned: set
- * `struct_size` to `sizeof(dcams_call_meta)` (or start from
- * `DCAMS_CALL_META_INIT`); libdcams writes only the members that fit.
- */
-typedef struct dcams_call_meta {
-  /**
-   * `sizeof(dcams_call_meta)` as the caller was compiled (kept as set).
-   */
-  uint32_t struct_size;
-  /**
-   * The code the call returned.
-   */
-  dcams_code code;
-  /**
-   * HTTP attempts made (0: failed before any traffic; >1: retried).
-   */
-  uint32_t attempts;
-  /**
-   * HTTP status of the last response; 0 if none arrived.
-   */
-  int32_t http_status;
-  /**
-   * Wall time of the whole call, retry pauses included, in milliseconds.
-   */
-  uint64_t elapsed_ms;
-  /**
-   * Size of the last request body sent (its `Content-Length`), in bytes.
-   */
-  uint64_t request_bytes;
-  /**
-   * Size of the last response body read, in bytes.
-   */
-  uint64_t response_bytes;
-  /**
-   * 1 if the last attempt reused a pooled connection, 0 if it opened a
-   * new one, -1 if not known.
-   */
-  int32_t connection_reused;
-} dcams_call_meta;
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,6 +7,7 @@ use std::ffi::{c_char, c_void, CString};
 use ::dcams_client::{BatchOptions, BatchSummary, RateLimit, RecordError, DEFAULT_CONCURRENCY};
 
 use crate::boundary::{export, ref_arg, versioned_arg, Out};
+use crate::call::dcams_call_meta;
 use crate::client::dcams_client;
 use crate::code::dcams_code;
 use crate::customer::{dcams_customer, to_customer};
@@ -65,16 +66,26 @@ pub struct dcams_batch_summary {
 }
 
 /// The per-record callback of `dcams_client_upsert_batch`:
-/// `(userdata, index, code, json)`. `index` is the record's position in
-/// `customers`; `code` is `DCAMS_OK` or the record's error code; `json` is
-/// the reply JSON on `DCAMS_OK` (as `dcams_client_upsert` returns it) and
-/// the error JSON otherwise. `json` is valid only until the callback
-/// returns: copy what you keep, never free it. Return 0 to go on, anything
+/// `(userdata, index, code, json, meta)`. `index` is the record's position
+/// in `customers`; `code` is `DCAMS_OK` or the record's error code; `json`
+/// is the reply JSON on `DCAMS_OK` (as `dcams_client_upsert` returns it) and
+/// the error JSON otherwise; `meta` is what the record's call did (attempts,
+/// elapsed time, bytes; attempts 0 when nothing was sent), its
+/// `struct_size` that of this library's version (read only the members
+/// your header has). `json` and `meta` are valid only until the callback
+/// returns: copy what you keep, never free them. Return 0 to go on, anything
 /// else to stop the batch (no further record is started; those in flight
 /// finish and are reported).
 #[allow(non_camel_case_types)]
-pub type dcams_batch_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, index: usize, code: dcams_code, json: *const c_char) -> i32>;
+pub type dcams_batch_callback = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        index: usize,
+        code: dcams_code,
+        json: *const c_char,
+        meta: *const dcams_call_meta,
+    ) -> i32,
+>;
 
 /// The smallest `dcams_batch_options` and `dcams_batch_summary` accepted: the first version.
 const OPTIONS_MIN: usize = std::mem::size_of::<dcams_batch_options>();
@@ -161,6 +172,7 @@ pub unsafe extern "C" fn dcams_client_upsert_batch(
         let sink = Shared((callback, userdata));
         let summary = client.upsert_batch(records, &options.0, move |r| {
             let sink = &sink;
+            let meta = r.meta().copied().unwrap_or_default();
             let (code, json) = match r.outcome {
                 Ok(reply) => (dcams_code::DCAMS_OK, reply.raw.body),
                 Err(RecordError::Input(failure)) => (failure.code(), failure.to_json()),
@@ -173,7 +185,8 @@ pub unsafe extern "C" fn dcams_client_upsert_batch(
             let json = CString::new(json).unwrap_or_default();
             let (callback, userdata) = sink.0;
             // SAFETY: the caller's callback, called as documented.
-            let go_on = unsafe { callback(userdata, r.tag, code, json.as_ptr()) } == 0;
+            let meta = dcams_call_meta::of(code, &meta);
+            let go_on = unsafe { callback(userdata, r.tag, code, json.as_ptr(), &meta) } == 0;
             if !go_on {
                 options.1.store(true, std::sync::atomic::Ordering::SeqCst);
             }

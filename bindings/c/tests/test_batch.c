@@ -87,7 +87,8 @@ typedef struct seen {
     char first_wrong[600];
 } seen;
 
-static int32_t on_record(void *userdata, size_t index, dcams_code code, const char *json)
+static int32_t on_record(void *userdata, size_t index, dcams_code code, const char *json,
+                         const dcams_call_meta *meta)
 {
     seen *s = userdata;
     int n, t, known = 0;
@@ -109,7 +110,8 @@ static int32_t on_record(void *userdata, size_t index, dcams_code code, const ch
 
     /* The record's own outcome: the code, and the JSON that goes with it. */
     {
-        int ok = index < MAX_RECORDS && code == want_code(k) && json != NULL;
+        int ok = index < MAX_RECORDS && code == want_code(k) && json != NULL && meta != NULL &&
+                 meta->code == code && meta->attempts == (code == DCAMS_OK ? 1u : 0u);
         if (ok && code == DCAMS_OK) {
             ok = dcams_json_get_string(json, "/type", &value, NULL) == DCAMS_OK &&
                  strcmp(value, "createCustomer") == 0;

@@ -1003,11 +1003,13 @@ static void test_rule_getters(void)
 /* dcams_client_upsert_batch: failures before any record leave the summary
  * untouched and set out_error; success sets out_error to NULL and writes it.
  * Its records and callbacks: test_batch.c. */
-static int32_t count_callback(void *userdata, size_t index, dcams_code code, const char *json)
+static int32_t count_callback(void *userdata, size_t index, dcams_code code, const char *json,
+                              const dcams_call_meta *meta)
 {
     (void)index;
     (void)code;
     (void)json;
+    (void)meta;
     ++*(int *)userdata;
     return 0;
 }
