@@ -171,6 +171,10 @@ enum dcams_code
    */
   DCAMS_ERR_REDIRECT = 44,
   /**
+   * The call was cancelled from another thread (never retried; the client stays usable).
+   */
+  DCAMS_ERR_CANCELLED = 45,
+  /**
    * A bug in libdcams (a caught panic). Please report it.
    */
   DCAMS_ERR_INTERNAL = 99,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use ureq::{Agent, SendBody};
 
 use super::body::BodyBuilder;
+use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
 use super::customer::Customer;
 use super::document::{check, Checked, Source};
@@ -13,7 +14,7 @@ use super::error::{Error, ErrorKind};
 use super::meta::CallMeta;
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
-use super::response::{body_error, classify, transport_error, Head, Parsed, Reply};
+use super::response::{body_error, cancelled_error, classify, transport_error, Head, Parsed, Reply};
 use super::retry::{pause, RetryHint};
 use super::transport;
 
@@ -180,6 +181,10 @@ impl Client {
         let mut back = request.back.as_deref().map(|d| check("documents.back", d, format)).transpose()?;
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
+        // Every wait of this call, down to each socket operation, is bounded by this.
+        let watch = Watch { deadline, cancel: request.cancel.clone() };
+        let _entered = watch.enter();
+        watch.check().map_err(|stop| stopped(stop, timeout))?;
         // The failure that caused the retry in progress.
         let mut previous: Option<Error> = None;
         loop {
@@ -214,7 +219,11 @@ impl Client {
                     timeout.as_millis()
                 )));
             }
-            std::thread::sleep(wait);
+            if let Err(stop) = watch.sleep(wait) {
+                return Err(
+                    stopped(stop, timeout).add_detail(&format!("while pausing to retry after: {}", error.message()))
+                );
+            }
             previous = Some(error);
         }
     }
@@ -291,6 +300,18 @@ impl Client {
             }
             _ => e,
         }
+    }
+}
+
+/// The error for a call stopped outside any socket operation (before the
+/// first attempt, or in the pause between two).
+fn stopped(stop: Stop, timeout: Duration) -> Error {
+    match stop {
+        Stop::Cancelled => cancelled_error(),
+        Stop::Deadline => Error::new(
+            ErrorKind::Timeout,
+            format!("timed out: the call's overall deadline of {} ms passed", timeout.as_millis()),
+        ),
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
+use super::cancel::Cancelled;
 use super::error::{Error, ErrorKind};
 use super::meta::CallMeta;
 use super::retry::{parse_retry_after, RetryHint};
@@ -223,6 +224,10 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         U::Rustls(r) => Error::new(ErrorKind::Tls, format!("TLS failed: {r}")),
         U::Pem(p) => Error::new(ErrorKind::Tls, format!("bad PEM certificate: {p}")),
         U::Protocol(p) => Error::new(ErrorKind::BadResponse, format!("the response broke the HTTP protocol: {p}")),
+        U::LargeResponseHeader(size, limit) => Error::new(
+            ErrorKind::BadResponse,
+            format!("the response header is too big: {size} bytes, over the {limit}-byte limit"),
+        ),
         U::BodyExceedsLimit(n) => {
             Error::new(ErrorKind::BadResponse, format!("the response body is larger than the {n}-byte limit"))
         }
@@ -279,11 +284,19 @@ fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Erro
     Error::new(ErrorKind::Timeout, message)
 }
 
+/// The error of a cancelled call.
+pub(crate) fn cancelled_error() -> Error {
+    Error::new(ErrorKind::Cancelled, "the call was cancelled")
+}
+
 fn io_error(io: std::io::Error) -> Error {
     // ureq wraps its own errors, and rustls's certificate errors, in io::Error.
     let Some(inner) = io.get_ref() else {
         return plain_io_error(&io);
     };
+    if inner.is::<Cancelled>() {
+        return cancelled_error();
+    }
     if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
         return Error::new(ErrorKind::Tls, format!("TLS failed: {tls}"));
     }
