@@ -89,6 +89,17 @@ impl std::error::Error for Cancelled {}
 pub(crate) struct Watch {
     pub(crate) deadline: Instant,
     pub(crate) cancel: Option<CancelToken>,
+    /// Set when the request body must not reach the server whole: the
+    /// connection in use is then reset instead of closed.
+    abort: Arc<AtomicBool>,
+}
+
+/// Asks that the connection of the call running on this thread be reset
+/// (not closed cleanly) when it is dropped.
+pub(crate) fn abort_connection() {
+    if let Some(w) = Watch::current() {
+        w.abort.store(true, Ordering::SeqCst);
+    }
 }
 
 thread_local! {
@@ -106,6 +117,15 @@ impl Drop for Entered {
 }
 
 impl Watch {
+    pub(crate) fn new(deadline: Instant, cancel: Option<CancelToken>) -> Watch {
+        Watch { deadline, cancel, abort: Arc::default() }
+    }
+
+    /// Whether [`abort_connection`] was called during this call.
+    pub(crate) fn aborting(&self) -> bool {
+        self.abort.load(Ordering::SeqCst)
+    }
+
     /// Makes this the watch of the call on this thread until the guard drops.
     pub(crate) fn enter(&self) -> Entered {
         Entered(CURRENT.with(|c| c.borrow_mut().replace(self.clone())))
@@ -165,7 +185,7 @@ mod tests {
     #[test]
     fn a_cancel_wakes_a_pause_at_once() {
         let token = CancelToken::new();
-        let watch = Watch { deadline: Instant::now() + Duration::from_secs(60), cancel: Some(token.clone()) };
+        let watch = Watch::new(Instant::now() + Duration::from_secs(60), Some(token.clone()));
         let start = Instant::now();
         std::thread::scope(|s| {
             s.spawn(|| {
@@ -181,7 +201,7 @@ mod tests {
     #[test]
     fn the_watch_of_a_thread_is_restored() {
         assert!(Watch::current().is_none());
-        let w = Watch { deadline: Instant::now(), cancel: None };
+        let w = Watch::new(Instant::now(), None);
         {
             let _entered = w.enter();
             assert_eq!(Watch::current().map(|c| c.check()), Some(Err(Stop::Deadline)));

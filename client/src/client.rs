@@ -182,7 +182,7 @@ impl Client {
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
         // Every wait of this call, down to each socket operation, is bounded by this.
-        let watch = Watch { deadline, cancel: request.cancel.clone() };
+        let watch = Watch::new(deadline, request.cancel.clone());
         let _entered = watch.enter();
         watch.check().map_err(|stop| stopped(stop, timeout))?;
         // The failure that caused the retry in progress.
@@ -194,6 +194,10 @@ impl Client {
                     (Ok(f), Ok(b)) => (f, b),
                     (Err(e), _) | (_, Err(e)) => {
                         return Err(match previous {
+                            // A file that changed since the first attempt: the caller must learn it.
+                            Some(cause) if e.kind() == ErrorKind::File => {
+                                e.add_detail(&format!("while retrying after: {}", cause.message()))
+                            }
                             // Keep the failure that caused the retry; say why the retry was abandoned.
                             Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
                             None => e,

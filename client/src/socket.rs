@@ -163,6 +163,17 @@ impl std::fmt::Debug for WatchedTcp {
     }
 }
 
+impl Drop for WatchedTcp {
+    fn drop(&mut self) {
+        // A request body that must never arrive whole (a document file
+        // changed while sent): reset the connection (SO_LINGER 0), so the
+        // server sees an abort, not a clean end.
+        if Watch::current().is_some_and(|w| w.aborting()) {
+            let _ = socket2::SockRef::from(&*self.stream).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
 impl WatchedTcp {
     fn new(stream: TcpStream, buffers: LazyBuffers) -> WatchedTcp {
         WatchedTcp { stream: Arc::new(stream), buffers, read_timeout: None, write_timeout: None }
