@@ -16,17 +16,21 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# The specimens' sizes, as the examples print them after a round trip.
+FRONT_BYTES = (ROOT / "tests/data/passport-td3.jpg").stat().st_size
+BACK_BYTES = (ROOT / "tests/data/passport-td2.png").stat().st_size
 EXPECT = {
-    "example.c": [r'DCAMS_OK: \{.*"type":"createCustomer".*\}'],
+    "example.c": [r"createCustomer PENDING", r'\{.*"type":"createCustomer".*\}'],
     "example.py": [r"createCustomer PENDING"],
     "lifecycle.c": [
-        r'createOrUpdateCustomer +DCAMS_OK +\{.*"type":"createCustomer".*',
-        r'getStatus +DCAMS_OK +\{.*"status":"PENDING".*',
-        r'getDocumentImages +DCAMS_OK +\{.*"back_bytes":605217.*"front_bytes":301948.*',
-        r"front: 301948 bytes, back: 605217 bytes",
-        r'updateStatus PASS +DCAMS_OK +\{.*"status":"PASS".*',
-        r'getStatus +DCAMS_OK +\{.*"status":"PASS".*',
-        r'getStatus \(unknown\) +DCAMS_ERR_NOT_FOUND +\{.*"The email address was not found".*',
+        r"createOrUpdateCustomer +DCAMS_OK +createCustomer",
+        r"getStatus +DCAMS_OK +PENDING",
+        rf"front: {FRONT_BYTES} bytes, back: {BACK_BYTES} bytes",
+        r"getDocumentImages +DCAMS_OK +PENDING",
+        r"updateStatus PASS +DCAMS_OK +PASS",
+        r"getStatus +DCAMS_OK +PASS",
+        r"getStatus \(unknown\) +DCAMS_ERR_NOT_FOUND +HTTP 404: The email address was not found",
+        r"  HTTP 404 after 1 attempt\(s\), \d+ ms",
     ],
     "lifecycle.py": [
         r"createOrUpdateCustomer: createCustomer PENDING",

@@ -39,23 +39,6 @@ pub enum dcams_status {
     DCAMS_STATUS_FAIL = 3,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_numbers_are_the_clients() {
-        use dcams_status::*;
-        for (c, rust) in [
-            (DCAMS_STATUS_PASS, ReviewStatus::Pass),
-            (DCAMS_STATUS_PENDING, ReviewStatus::Pending),
-            (DCAMS_STATUS_FAIL, ReviewStatus::Fail),
-        ] {
-            assert_eq!(ReviewStatus::try_from(c as i32).ok(), Some(rust));
-        }
-    }
-}
-
 fn new_client(config: Config) -> Result<*mut dcams_client, Failure> {
     Ok(Box::into_raw(Box::new(dcams_client { inner: Client::new(config)? })))
 }
@@ -367,4 +350,21 @@ pub unsafe extern "C" fn dcams_client_save_document_images(
         let request = dcams_call::apply(call, Request::get_document_images(email));
         Ok(reply_out(out, client.inner.save_images(&request, &front, back.as_deref())?))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_numbers_are_the_clients() {
+        use dcams_status::*;
+        for (c, rust) in [
+            (DCAMS_STATUS_PASS, ReviewStatus::Pass),
+            (DCAMS_STATUS_PENDING, ReviewStatus::Pending),
+            (DCAMS_STATUS_FAIL, ReviewStatus::Fail),
+        ] {
+            assert_eq!(ReviewStatus::try_from(c as i32).ok(), Some(rust));
+        }
+    }
 }

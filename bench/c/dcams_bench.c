@@ -41,21 +41,24 @@ static double now(void)
 
 static int upsert(const char *email)
 {
-    dcams_customer c;
-    char *result = NULL;
+    dcams_document front = DCAMS_DOCUMENT_INIT, back = DCAMS_DOCUMENT_INIT;
+    dcams_customer c = DCAMS_CUSTOMER_INIT;
+    char *result = NULL, *error = NULL;
     dcams_code code;
 
-    memset(&c, 0, sizeof c);
     c.email = email;
     c.fn = "Ada";
     c.ln = "Example";
     c.dob = "19800214";
-    c.front.path = front_path;
-    c.back.path = back_path;
-    code = dcams_client_upsert(client, &c, &result);
+    front.path = front_path;
+    back.path = back_path;
+    c.front = &front;
+    c.back = back_path != NULL ? &back : NULL;
+    code = dcams_client_upsert(client, &c, NULL, &result, &error);
     if (code != DCAMS_OK)
-        fprintf(stderr, "dcams_bench: %s: %s\n", dcams_code_name(code), result ? result : "");
+        fprintf(stderr, "dcams_bench: %s: %s\n", dcams_code_name(code), error ? error : "");
     dcams_string_free(result);
+    dcams_string_free(error);
     return code == DCAMS_OK ? 0 : 1;
 }
 

@@ -14,13 +14,20 @@
  * and optionally DCAMS_TEST_KEY, DCAMS_CONNECT_TIMEOUT_MS, DCAMS_TIMEOUT_MS,
  * DCAMS_RETRIES, DCAMS_CA_FILE, DCAMS_CA_BUNDLE and the usual proxy variables.
  *
- * On success the reply JSON goes to stdout and the exit status is 0. On
- * failure the error JSON and the code's name go to stderr; the exit status
- * is 1 for a usage error, 2 for an error reported by libdcams.
+ * Every command also takes --timeout-ms MS: that call's own deadline
+ * (retries included), set on a dcams_call handle, instead of the client's.
+ *
+ * On success the reply JSON goes to stdout (one line, for scripts) and a
+ * one-line summary read from it with dcams_json_get_string/_int64 (no JSON
+ * parser) to stderr; the exit status is 0. On failure the error JSON and a
+ * line with the code's name, message and field go to stderr; the exit
+ * status is 1 for a usage error, 2 for an error reported by libdcams.
  */
 #include "dcams.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_LIBRARY = 2 };
@@ -28,7 +35,7 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_LIBRARY = 2 };
 /* Every option any command takes; NULL = not given. */
 typedef struct options {
     const char *email, *front, *back, *fn, *ln, *addr, *city, *state, *zip, *dob, *phone,
-        *reference, *out_front, *out_back, *status;
+        *reference, *out_front, *out_back, *status, *timeout_ms;
 } options;
 
 /* One accepted "--name VALUE" and where its value goes. */
@@ -54,6 +61,7 @@ static const char usage_text[] =
     "  set-status  set the review status\n"
     "              --email E --status PASS|PENDING|FAIL\n"
     "\n"
+    "every command also takes --timeout-ms MS: this call's deadline, retries included.\n"
     "options may also be written --name=VALUE. Other flags: --help, --version.\n"
     "\n"
     "environment: DCAMS_ENDPOINT (default https://dcams.app/v3/stable/api/storage),\n"
@@ -61,8 +69,9 @@ static const char usage_text[] =
     "  DCAMS_TIMEOUT_MS, DCAMS_RETRIES, DCAMS_CA_FILE, DCAMS_CA_BUNDLE, and the usual\n"
     "  https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY, no_proxy/NO_PROXY.\n"
     "\n"
-    "prints the reply JSON on stdout (exit 0); on failure the error JSON on\n"
-    "stderr, exit 1 for a usage error, 2 for an error from libdcams.\n";
+    "prints the reply JSON on stdout and a summary on stderr (exit 0); on failure\n"
+    "the error JSON and its message on stderr, exit 1 for a usage error, 2 for an\n"
+    "error from libdcams.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -134,6 +143,73 @@ static int parse_status(const char *s)
     return 0;
 }
 
+/* The string at `pointer` (e.g. "/status") of a reply or error JSON, or
+ * NULL when it is absent or not a string (or `json` is NULL). Free it with
+ * dcams_string_free. */
+static char *json_string(const char *json, const char *pointer)
+{
+    char *value = NULL;
+    if (dcams_json_get_string(json, pointer, &value, NULL) != DCAMS_OK)
+        return NULL;
+    return value;
+}
+
+/* Prints "dcams_cli: LABEL VALUE" to stderr for each (label, pointer) pair
+ * present in `json`; for a summary line of a reply. */
+static void summarise(const char *json, const char *const *pairs, size_t n)
+{
+    size_t i;
+    fputs("dcams_cli:", stderr);
+    for (i = 0; i + 1 < n; i += 2) {
+        char *value = json_string(json, pairs[i + 1]);
+        if (value != NULL)
+            fprintf(stderr, " %s %s", pairs[i], value);
+        dcams_string_free(value);
+    }
+    fputc('\n', stderr);
+}
+
+/* The decoded size of one side in a getDocumentImages result, or -1. */
+static long long image_bytes(const char *json, const char *pointer)
+{
+    int64_t n;
+    return dcams_json_get_int64(json, pointer, &n, NULL) == DCAMS_OK ? (long long)n : -1;
+}
+
+/* Prints the error JSON, then a line with the code's name and what the
+ * error JSON says (message, field, attempts), to stderr. */
+static void report_error(dcams_code code, const char *error)
+{
+    char *message = json_string(error, "/message"), *field = json_string(error, "/field");
+    int64_t attempts = 0;
+
+    fprintf(stderr, "%s\n", error != NULL ? error : "{}");
+    fprintf(stderr, "dcams_cli: %s (%d)", dcams_code_name(code), (int)code);
+    if (message != NULL)
+        fprintf(stderr, ": %s", message);
+    if (field != NULL)
+        fprintf(stderr, " (field %s)", field);
+    if (dcams_json_get_int64(error, "/attempts", &attempts, NULL) == DCAMS_OK && attempts > 1)
+        fprintf(stderr, " after %lld attempts", (long long)attempts);
+    fputc('\n', stderr);
+    dcams_string_free(message);
+    dcams_string_free(field);
+}
+
+/* Parses --timeout-ms: a whole number of milliseconds > 0. */
+static int parse_timeout(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long n;
+    if (*s < '0' || *s > '9')
+        return -1;
+    n = strtoull(s, &end, 10);
+    if (*end != '\0' || n == 0)
+        return -1;
+    *out = (uint64_t)n;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -141,8 +217,10 @@ int main(int argc, char **argv)
     size_t n = 0;
     const char *cmd;
     dcams_client *client = NULL;
-    char *result = NULL;
+    dcams_call *call = NULL;
+    char *result = NULL, *error = NULL;
     dcams_code code;
+    uint64_t timeout_ms = 0;
     int rc, status = 0;
 
     memset(&o, 0, sizeof o);
@@ -161,6 +239,7 @@ int main(int argc, char **argv)
     /* Which options each command accepts. */
 #define SLOT(opt_name, member) (slots[n].name = (opt_name), slots[n++].value = &o.member)
     SLOT("email", email);
+    SLOT("timeout-ms", timeout_ms);
     if (strcmp(cmd, "upsert") == 0) {
         SLOT("front", front);
         SLOT("back", back);
@@ -201,15 +280,25 @@ int main(int argc, char **argv)
         if (status == 0)
             return usage_error("--status must be PASS, PENDING or FAIL, not '%s'", o.status);
     }
+    if (o.timeout_ms != NULL && parse_timeout(o.timeout_ms, &timeout_ms) != 0)
+        return usage_error("--timeout-ms must be a whole number of milliseconds > 0, not '%s'",
+                           o.timeout_ms);
 
-    /* NULL configuration: endpoint and credentials come from DCAMS_* variables. */
-    code = dcams_client_new(NULL, &client, &result);
+    /* NULL configuration: endpoint and credentials come from DCAMS_* variables.
+     * Every call below writes `result` only on DCAMS_OK and `error` only on
+     * failure, so exactly one of them is non-NULL afterwards. */
+    code = dcams_client_new(NULL, &client, &error);
+    if (code == DCAMS_OK && timeout_ms > 0) {
+        code = dcams_call_new(&call, &error);
+        if (code == DCAMS_OK)
+            code = dcams_call_set_timeout_ms(call, timeout_ms, &error);
+    }
     if (code == DCAMS_OK) {
-        dcams_string_free(result); /* NULL on success; freeing it is harmless */
-        result = NULL;
         if (strcmp(cmd, "upsert") == 0) {
-            dcams_customer c;
-            memset(&c, 0, sizeof c);
+            dcams_document front = DCAMS_DOCUMENT_INIT, back = DCAMS_DOCUMENT_INIT;
+            dcams_customer c = DCAMS_CUSTOMER_INIT;
+            front.path = o.front; /* or .data/.len for bytes in memory */
+            back.path = o.back;
             c.email = o.email;
             c.fn = o.fn;
             c.ln = o.ln;
@@ -220,28 +309,50 @@ int main(int argc, char **argv)
             c.dob = o.dob;
             c.phone = o.phone;
             c.reference = o.reference;
-            c.front.path = o.front;
-            c.back.path = o.back;
-            code = dcams_client_upsert(client, &c, &result);
+            c.front = &front;
+            c.back = o.back != NULL ? &back : NULL;
+            code = dcams_client_upsert(client, &c, call, &result, &error);
         } else if (strcmp(cmd, "status") == 0) {
-            code = dcams_client_get_status(client, o.email, &result);
+            code = dcams_client_get_status(client, o.email, call, &result, &error);
         } else if (strcmp(cmd, "images") == 0) {
-            code = dcams_client_save_document_images(client, o.email, o.out_front, o.out_back,
-                                                      &result);
+            code = dcams_client_save_document_images(client, o.email, o.out_front, o.out_back, call,
+                                                      &result, &error);
         } else {
-            code = dcams_client_update_status(client, o.email, status, &result);
+            code = dcams_client_update_status(client, o.email, status, call, &result, &error);
         }
-        dcams_client_free(client);
     }
 
     if (code == DCAMS_OK) {
         printf("%s\n", result);
+        fflush(stdout); /* the JSON before the summary, also through a pipe */
+        if (strcmp(cmd, "upsert") == 0) {
+            static const char *const pairs[] = {"type", "/type", "status", "/status",
+                                                "reference", "/reference"};
+            summarise(result, pairs, sizeof pairs / sizeof pairs[0]);
+        } else if (strcmp(cmd, "status") == 0) {
+            static const char *const pairs[] = {"status", "/status", "reference", "/reference"};
+            summarise(result, pairs, sizeof pairs / sizeof pairs[0]);
+        } else if (strcmp(cmd, "images") == 0) {
+            long long back_bytes = image_bytes(result, "/target/documents/back_bytes");
+            fprintf(stderr, "dcams_cli: front %lld bytes to %s",
+                    image_bytes(result, "/target/documents/front_bytes"), o.out_front);
+            if (back_bytes > 0 && o.out_back != NULL)
+                fprintf(stderr, ", back %lld bytes to %s", back_bytes, o.out_back);
+            else if (back_bytes == 0)
+                fputs(", no back image stored", stderr);
+            fputc('\n', stderr);
+        } else {
+            static const char *const pairs[] = {"status now", "/target/status"};
+            summarise(result, pairs, sizeof pairs / sizeof pairs[0]);
+        }
         rc = EXIT_OK;
     } else {
-        fprintf(stderr, "%s\ndcams_cli: %s (%d)\n", result != NULL ? result : "{}",
-                dcams_code_name(code), (int)code);
+        report_error(code, error);
         rc = EXIT_LIBRARY;
     }
     dcams_string_free(result);
+    dcams_string_free(error);
+    dcams_call_free(call);
+    dcams_client_free(client);
     return rc;
 }

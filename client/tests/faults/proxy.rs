@@ -38,13 +38,11 @@ fn env_child() {
     let elapsed_ms = start.elapsed().as_millis() as u64;
     let line = match outcome {
         Ok(reply) => serde_json::json!({"ok": true, "email": reply.target.get("email"), "elapsed_ms": elapsed_ms}),
-        Err(e) => {
-            let error = serde_json::json!({
-                "name": format!("{:?}", e.kind()).to_ascii_uppercase(), "message": e.message(), "detail": e.detail(),
-                "debug": format!("{e:?}"),
-            });
-            serde_json::json!({"ok": false, "error": error, "elapsed_ms": elapsed_ms})
-        }
+        Err(e) => serde_json::json!({
+            "ok": false,
+            "error": {"kind": format!("{:?}", e.kind()), "message": e.message(), "detail": e.detail()},
+            "elapsed_ms": elapsed_ms,
+        }),
     };
     println!("{RESULT_TAG}{line}");
 }
@@ -322,7 +320,7 @@ fn proxy_from_config_and_environment() {
         let elapsed = start.elapsed();
         let mut p = Vec::new();
         let ok = out["ok"].as_bool() == Some(true);
-        let kind = out["error"]["name"].as_str().unwrap_or("OK").trim_start_matches("DCAMS_ERR_").to_owned();
+        let kind = out["error"]["kind"].as_str().unwrap_or("OK").to_owned();
         println!(
             "ROW {:<44} {kind:<18} {:>6} ms  (child process; squid: {})",
             case.name,
@@ -339,8 +337,8 @@ fn proxy_from_config_and_environment() {
             // Direct to a name only squid can resolve (or a dead proxy): a
             // connection failure (a resolver that hangs would be a timeout).
             let k = kind.as_str();
-            if k != "TRANSPORT"
-                && !(k == "TIMEOUT" && out["error"]["message"].as_str().unwrap_or("").contains("connecting"))
+            if k != "Transport"
+                && !(k == "Timeout" && out["error"]["message"].as_str().unwrap_or("").contains("connecting"))
             {
                 p.push(format!("expected a connection failure, got {out}"));
             }
@@ -403,7 +401,7 @@ fn socks_proxy_from_the_environment_is_refused_at_client_creation() {
         let out = in_child(&json, &format!("socks-{}@example.com", var.to_ascii_lowercase()), &[(var, value)]);
         let mut p = Vec::new();
         let text = out.to_string();
-        if out["error"]["name"] != "CONFIG" {
+        if out["error"]["kind"] != "Config" {
             p.push(format!("expected a Config error, got {text}"));
         }
         if !out["error"]["message"].as_str().unwrap_or("").contains(var) {
@@ -412,7 +410,7 @@ fn socks_proxy_from_the_environment_is_refused_at_client_creation() {
         if text.contains(RED_PROXY_PASS) || text.contains("squser") {
             p.push(format!("the proxy credentials leaked: {text}"));
         }
-        println!("ROW {:<44} {}", format!("socks_env_{var}"), out["error"]["name"]);
+        println!("ROW {:<44} {}", format!("socks_env_{var}"), out["error"]["kind"]);
         rows.push((format!("socks_env_{var}"), p));
     }
     assert_rows(rows);

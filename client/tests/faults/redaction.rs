@@ -115,7 +115,7 @@ fn no_secret_in_outputs_against_nginx_sandbox_and_proxies() {
     let req = serde_json::json!({"target": {"email": "red2@example.com", "documents": {"front": b64(&img)}}});
     match client.call_json(&req.to_string()) {
         Ok(r) => outputs.push(format!("{r:?}")),
-        Err(e) => panic!("call_json: {}", format!("{e:?}")),
+        Err(e) => panic!("call_json: {e:?}"),
     }
     // Service errors: not found, a scripted HTML 500 page, wrong password.
     let e = client.get_status("nobody@example.com").unwrap_err();

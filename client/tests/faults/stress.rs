@@ -75,10 +75,10 @@ fn sixteen_threads_500_calls_random_faults() {
                                 }
                             }
                             (Ok(_), Some(k)) => bad(format!("expected {k:?}, got success")),
-                            (Err(e), None) => bad(format!("expected success, got {}", format!("{e:?}"))),
+                            (Err(e), None) => bad(format!("expected success, got {e:?}")),
                             (Err(e), Some(k)) => {
                                 if e.kind() != k {
-                                    bad(format!("expected {k:?}, got {}", format!("{e:?}")));
+                                    bad(format!("expected {k:?}, got {e:?}"));
                                 }
                                 if e.attempts() != attempts {
                                     bad(format!("error.attempts() {} != {attempts}", e.attempts()));

@@ -282,11 +282,11 @@ pub fn check_outcome<T>(
     );
     match (expect, result) {
         (Expect::Ok, Ok(_)) => {}
-        (Expect::Ok, Err(e)) => problems.push(format!("expected success, got {e} / {}", format!("{e:?}"))),
+        (Expect::Ok, Err(e)) => problems.push(format!("expected success, got {e} / {e:?}")),
         (Expect::Err { kind, .. }, Ok(_)) => problems.push(format!("expected {kind:?}, got success")),
         (Expect::Err { kind, message, detail }, Err(e)) => {
             if e.kind() != *kind {
-                problems.push(format!("expected {kind:?}, got {:?}: {}", e.kind(), format!("{e:?}")));
+                problems.push(format!("expected {kind:?}, got {:?}: {e:?}", e.kind()));
             }
             if let Some(m) = message {
                 // "a|b": either phrase will do.

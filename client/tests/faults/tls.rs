@@ -34,7 +34,7 @@ fn call(
     let deadline = config.timeout;
     let client = match Client::new(config) {
         Ok(c) => c,
-        Err(e) => return vec![format!("Client::new failed: {}", format!("{e:?}"))],
+        Err(e) => return vec![format!("Client::new failed: {e:?}")],
     };
     let before = seen(0);
     let start = Instant::now();
@@ -236,7 +236,7 @@ fn nginx_413_is_payload_too_large_and_not_retried() {
     let small = image(3000, 14);
     let ok = client.upsert(&customer("small@example.com", &small));
     if let Err(e) = ok {
-        p.push(format!("small upload after a 413 failed: {}", format!("{e:?}")));
+        p.push(format!("small upload after a 413 failed: {e:?}"));
     }
     assert_rows(vec![("nginx_413".into(), p)]);
 }
