@@ -39,6 +39,7 @@ mod client;
 mod config;
 mod customer;
 mod document;
+mod download;
 mod error;
 mod meta;
 mod reply;

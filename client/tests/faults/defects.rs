@@ -142,8 +142,13 @@ fn upload_while(path: &Path, change: impl FnOnce() + Send) -> (Result<(), dcams_
     });
     let elapsed = start.elapsed();
     drop(client);
-    // Let the server see the connection end.
-    std::thread::sleep(Duration::from_millis(200));
+    // A reset connection ends the server's read at once (a clean close
+    // would leave it reading what is buffered, seconds of it at 10 MB/s).
+    let ended = Instant::now();
+    while srv.incomplete_bodies() + srv.complete_bodies() == 0 && ended.elapsed() < Duration::from_millis(500) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!("server saw the end {} ms after the call", ended.elapsed().as_millis());
     (result, srv, elapsed)
 }
 
