@@ -84,8 +84,11 @@ uninstall:
 test: test-hygiene test-rust test-fuzz-build build test-c test-cpp test-python test-demo test-readme test-install
 	@echo "make test: all suites passed"
 
-# Formatting (the committed rustfmt.toml), clippy with warnings denied, rustdoc with warnings denied.
+# Formatting (the committed rustfmt.toml), clippy with warnings denied, rustdoc with warnings
+# denied; and the client crate knows nothing of C (no exports, C names or C types, no cbindgen).
 test-hygiene:
+	@if grep -rn 'no_mangle\|DCAMS_ERR_\|c_char' client/; then echo "test-hygiene: C vocabulary in the client crate" >&2; exit 1; fi
+	@if $(CARGO) tree -p dcams-client -e normal,build | grep cbindgen; then echo "test-hygiene: dcams-client builds with cbindgen" >&2; exit 1; fi
 	$(CARGO) fmt --all --check
 	cd fuzz && $(CARGO) fmt --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -13,8 +13,6 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::de::value::MapDeserializer;
-use serde::de::IntoDeserializer;
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
@@ -280,20 +278,14 @@ impl Settings {
         Ok(Settings { patches: vec![patch] })
     }
 
-    fn set<'a, V: IntoDeserializer<'a, serde::de::value::Error>>(
-        &mut self,
-        name: &'a str,
-        value: V,
-        kind: &str,
-    ) -> Result<(), Error> {
-        let patch = Patch::deserialize(MapDeserializer::new(std::iter::once((name, value)))).map_err(
-            |e: serde::de::value::Error| {
-                let text = e.to_string();
-                let why =
-                    if text.starts_with("unknown field") { text } else { format!("`{name}` does not take {kind}") };
-                Error::new(ErrorKind::InvalidJson, format!("configuration: {why}"))
-            },
-        )?;
+    fn set(&mut self, name: &str, value: serde_json::Value, kind: &str) -> Result<(), Error> {
+        let member = serde_json::Value::Object([(name.to_owned(), value)].into_iter().collect());
+        // A string value moves into the patch (a password is not copied on the way).
+        let patch = Patch::deserialize(member).map_err(|e| {
+            let text = e.to_string();
+            let why = if text.starts_with("unknown field") { text } else { format!("`{name}` does not take {kind}") };
+            Error::new(ErrorKind::InvalidJson, format!("configuration: {why}"))
+        })?;
         self.patches.push(patch);
         Ok(())
     }
@@ -303,7 +295,7 @@ impl Settings {
     ///
     /// Errors: `InvalidJson` for an unknown member or one that is not a string.
     pub fn set_str(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        self.set(name, value, "a string")
+        self.set(name, value.into(), "a string")
     }
 
     /// Sets an integer member (`*_timeout_ms`, `timeout_ms`, `retries`,
@@ -312,7 +304,7 @@ impl Settings {
     /// Errors: `InvalidJson` for an unknown member, one that is not an
     /// integer, or a value out of its range (negative, too large).
     pub fn set_int(&mut self, name: &str, value: i64) -> Result<(), Error> {
-        self.set(name, value, "this integer")
+        self.set(name, value.into(), "this integer")
     }
 
     /// Sets a boolean member (`environment`, `no_proxy`,
@@ -320,7 +312,7 @@ impl Settings {
     ///
     /// Errors: `InvalidJson` for an unknown member or one that is not a boolean.
     pub fn set_bool(&mut self, name: &str, value: bool) -> Result<(), Error> {
-        self.set(name, value, "a boolean")
+        self.set(name, value.into(), "a boolean")
     }
 
     /// The configuration: [`Config::from_env`] (or [`Config::default`] when
