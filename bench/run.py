@@ -230,7 +230,7 @@ def micro(inputs):
     paired = WORK / "paired.json"
     paired.unlink(missing_ok=True)
     env = dict(os.environ, DCAMS_BENCH_FRONT=inputs["files"]["4.8"], DCAMS_BENCH_PAIRED_OUT=str(paired))
-    subprocess.run(["cargo", "bench", "--bench", "body", "--", "--noplot"], cwd=ROOT, env=env, check=True,
+    subprocess.run(["cargo", "bench", "-p", "dcams-client", "--bench", "body", "--", "--noplot"], cwd=ROOT, env=env, check=True,
                    stdout=sys.stderr)
     res = {}
     for group in ("body", "body_cpu"):

@@ -30,5 +30,5 @@ for prog in maxrss dcams_bench dcams_images; do
   cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -Iinclude "bench/c/$prog.c" \
      -Ltarget/release -Wl,-rpath,"$root/target/release" -ldcams -lpthread -o "target/bench/$prog"
 done
-cargo bench --bench body --no-run
+cargo bench -p dcams-client --bench body --no-run
 exec "$PYTHON" bench/run.py
