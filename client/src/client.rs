@@ -9,7 +9,7 @@ use super::body::BodyBuilder;
 use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
 use super::customer::Customer;
-use super::document::{check, Checked, Source};
+use super::document::{check, Checked, Reopen, Source};
 use super::download::{scan, FileSink, MemorySink, ScanError, Sink};
 use super::error::{Error, ErrorKind};
 use super::meta::CallMeta;
@@ -221,15 +221,17 @@ impl Client {
                 match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose())
                 {
                     (Ok(f), Ok(b)) => (f, b),
-                    (Err(e), _) | (_, Err(e)) => {
-                        return Err(match previous {
-                            // A file that changed since the first attempt: the caller must learn it.
-                            Some(cause) if e.kind() == ErrorKind::File => {
+                    (Err(reopen), _) | (_, Err(reopen)) => {
+                        return Err(match (reopen, previous) {
+                            // A file that changed since the call began: the caller must learn it.
+                            (Reopen::Changed(e), Some(cause)) => {
                                 e.add_detail(&format!("while retrying after: {}", cause.message()))
                             }
                             // Keep the failure that caused the retry; say why the retry was abandoned.
-                            Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
-                            None => e,
+                            (Reopen::Gone(e), Some(cause)) => {
+                                cause.add_detail(&format!("not retried: {}", e.message()))
+                            }
+                            (Reopen::Changed(e) | Reopen::Gone(e), None) => e,
                         });
                     }
                 };

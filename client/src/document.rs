@@ -111,6 +111,16 @@ impl Identity {
     }
 }
 
+/// Why a document file could not be sent again on a retry.
+#[derive(Debug)]
+pub(crate) enum Reopen {
+    /// It cannot be opened any more (removed, no longer readable).
+    Gone(Error),
+    /// It is another file, or the same one changed (size, mtime): sending it
+    /// would store a different image than the call was given.
+    Changed(Error),
+}
+
 /// The error a file source returns (inside an `io::Error`) when the file
 /// changed while it was being sent; mapped to `ErrorKind::File`.
 #[derive(Debug)]
@@ -220,8 +230,9 @@ impl Checked<'_> {
     /// This attempt's source: borrowed bytes or text, or the file (the
     /// checked handle first, then opened again for each retry).
     ///
-    /// Errors: `File`, when the file cannot be opened again.
-    pub(crate) fn source(&mut self) -> Result<Source<'_>, Error> {
+    /// Errors: [`Reopen`]: the file cannot be opened again, or it is no
+    /// longer the file the call checked.
+    pub(crate) fn source(&mut self) -> Result<Source<'_>, Reopen> {
         Ok(match self {
             Checked::Bytes(b) => Source::Bytes(b),
             Checked::Base64(text) => Source::Base64(text),
@@ -229,9 +240,10 @@ impl Checked<'_> {
                 let file = match opened.take() {
                     Some(file) => file,
                     None => {
-                        let file = open_file(path).map_err(|e| file_error(field, "open", path, e))?;
+                        let file = open_file(path).map_err(|e| Reopen::Gone(file_error(field, "open", path, e)))?;
                         if Identity::now(&file).ok() != Some(*identity) {
-                            return Err(FileChanged { field: field.to_string(), path: path.to_path_buf() }.error());
+                            let changed = FileChanged { field: field.to_string(), path: path.to_path_buf() };
+                            return Err(Reopen::Changed(changed.error()));
                         }
                         file
                     }

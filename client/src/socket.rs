@@ -27,14 +27,11 @@ use ureq::{Error, Timeout};
 use super::cancel::{Cancelled, Stop, Watch};
 
 /// The error a socket operation returns when the call must stop.
-fn stop_error(stop: Stop, phase: Timeout) -> Error {
+fn stop_error(stop: Stop) -> Error {
     match stop {
         Stop::Cancelled => Error::Io(io::Error::other(Cancelled)),
-        // The call's own deadline: ureq's `Global` is the same one.
-        Stop::Deadline => Error::Timeout(match phase {
-            Timeout::Connect | Timeout::Resolve => Timeout::Global,
-            other => other,
-        }),
+        // The call's own deadline (`timeout_ms`), whatever the phase: ureq's `Global`.
+        Stop::Deadline => Error::Timeout(Timeout::Global),
     }
 }
 
@@ -57,7 +54,7 @@ impl Bound {
     fn next_wait(&self) -> Result<Duration, Error> {
         let mut wait = Duration::from_secs(3600);
         if let Some(w) = &self.watch {
-            w.check().map_err(|s| stop_error(s, self.reason))?;
+            w.check().map_err(stop_error)?;
             wait = wait.min(w.wait_limit());
         }
         if let Some(end) = self.phase_end {
