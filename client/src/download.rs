@@ -73,7 +73,9 @@ impl Sink for MemorySink {
 /// temporary files are removed, so a failed download leaves nothing behind.
 pub(crate) struct FileSink {
     targets: [Option<PathBuf>; 2],
-    open: [Option<(PathBuf, BufWriter<File>, u64)>; 2],
+    open: [Option<(PathBuf, BufWriter<File>)>; 2],
+    /// Decoded bytes per side, also for a side that has no target (not kept).
+    written: [Option<u64>; 2],
 }
 
 fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
@@ -82,7 +84,11 @@ fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
 
 impl FileSink {
     pub(crate) fn new(front: &Path, back: Option<&Path>) -> FileSink {
-        FileSink { targets: [Some(front.to_path_buf()), back.map(Path::to_path_buf)], open: [None, None] }
+        FileSink {
+            targets: [Some(front.to_path_buf()), back.map(Path::to_path_buf)],
+            open: [None, None],
+            written: [None; 2],
+        }
     }
 
     /// A new, empty temporary file in the directory of `target`.
@@ -106,7 +112,7 @@ impl FileSink {
         for side in 0..2 {
             let Some(target) = self.targets[side].clone() else { continue };
             match self.open[side].take() {
-                Some((temp, writer, _)) => {
+                Some((temp, writer)) => {
                     let file = writer.into_inner().map_err(|e| file_error("write", &target, e.into_error()))?;
                     drop(file);
                     std::fs::rename(&temp, &target).map_err(|e| {
@@ -142,33 +148,37 @@ impl Drop for FileSink {
 
 impl Sink for FileSink {
     fn start(&mut self, side: usize) -> Result<(), Error> {
-        if let Some((temp, _, _)) = self.open[side].take() {
+        if let Some((temp, _)) = self.open[side].take() {
             let _ = std::fs::remove_file(temp);
         }
         if let Some(target) = &self.targets[side] {
             let (temp, file) = FileSink::temporary(target)?;
-            self.open[side] = Some((temp, BufWriter::with_capacity(256 * 1024, file), 0));
+            self.open[side] = Some((temp, BufWriter::with_capacity(256 * 1024, file)));
         }
+        self.written[side] = Some(0);
         Ok(())
     }
     fn write(&mut self, side: usize, bytes: &[u8]) -> Result<(), Error> {
         let target = self.targets[side].as_deref().unwrap_or(Path::new(""));
-        if let Some((_, writer, n)) = &mut self.open[side] {
+        if let Some((_, writer)) = &mut self.open[side] {
             writer.write_all(bytes).map_err(|e| file_error("write", target, e))?;
+        }
+        if let Some(n) = &mut self.written[side] {
             *n += bytes.len() as u64;
         }
         Ok(())
     }
     fn reset(&mut self) {
         for open in &mut self.open {
-            if let Some((temp, writer, _)) = open.take() {
+            if let Some((temp, writer)) = open.take() {
                 drop(writer);
                 let _ = std::fs::remove_file(temp);
             }
         }
+        self.written = [None; 2];
     }
     fn sizes(&self) -> [Option<u64>; 2] {
-        [0, 1].map(|i| self.open[i].as_ref().map(|(_, _, n)| *n))
+        self.written
     }
 }
 

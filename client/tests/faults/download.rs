@@ -185,9 +185,15 @@ fn saved_images_are_byte_identical_to_the_uploads() {
     let mut left = entries(dir.path());
     left.sort();
     assert_eq!(left, ["back.jpg", "front.jpg"], "temporary files left");
+
     let raw = reply.json();
     assert_eq!(raw["target"]["documents"]["front_bytes"], front.len());
     assert_eq!(raw["target"]["documents"]["back_bytes"], back.len());
+    // Only the front wanted: the back image is read past, its size still reported.
+    let only = dir.path().join("only-front.jpg");
+    let reply_front = client.save_document_images("saved@example.com", &only, None).expect("save front only");
+    assert!(std::fs::read(&only).unwrap() == front, "front differs");
+    assert_eq!(reply_front.json()["target"]["documents"]["back_bytes"], back.len());
     let images = client.get_document_images("saved@example.com").expect("get");
     assert!(images.front.as_deref() == Some(&front[..]) && images.back.as_deref() == Some(&back[..]));
     assert_eq!(images.raw.body, reply.body);
