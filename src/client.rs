@@ -307,12 +307,15 @@ pub unsafe extern "C" fn dcams_client_update_status(
 /// `back` of `target.documents` are replaced by `front_bytes` and
 /// `back_bytes` (their decoded sizes, 0 when absent); every other member,
 /// `status` included, is as the service sent it (free it with
-/// `dcams_string_free`). The reply is read as it arrives: each image is
-/// decoded straight into its buffer (one decoded copy, no copy of the base64).
-/// An image may be written as uploads accept it (standard base64, padded or
-/// not, wrapped in lines, behind a `data:...;base64,` header). Errors: as
-/// `dcams_client_get_status`, plus `DCAMS_ERR_BAD_RESPONSE` for an image that
-/// is not base64 in one of those forms. Thread-safe.
+/// `dcams_string_free`). Both outputs are required (`DCAMS_ERR_NULL_ARGUMENT`
+/// otherwise; to save the images without holding them, use
+/// `dcams_client_save_document_images`). The reply is read as it arrives:
+/// each image is decoded straight into its buffer (one decoded copy, no copy
+/// of the base64). An image may be written as uploads accept it (standard
+/// base64, padded or not, wrapped in lines, behind a `data:...;base64,`
+/// header). Errors: as `dcams_client_get_status`, plus
+/// `DCAMS_ERR_BAD_RESPONSE` for an image that is not base64 in one of those
+/// forms. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_get_document_images(
     client: *const dcams_client,

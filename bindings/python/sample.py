@@ -11,6 +11,11 @@ the live service), DCAMS_USER, DCAMS_PASS, and optionally DCAMS_TEST_KEY
     sample.py set-status --email E --status PASS|PENDING|FAIL
     sample.py lifecycle --email E --front PATH --back PATH
 
+Run from the repository (python3 bindings/python/sample.py ...), it imports
+the package beside it, which loads the library from target/release; a copy
+of this script anywhere else uses the installed package (pip install
+./bindings/python).
+
 Each command prints the service's reply as JSON on stdout. Exit status, as
 for the C sample dcams_cli: 0 on success, 1 for a usage error, 2 when the
 library reports an error (its JSON goes to stderr).
