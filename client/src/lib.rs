@@ -13,7 +13,7 @@
 //! - [`Customer`], [`Document`]: what createOrUpdateCustomer sends.
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
-//! - [`Error`], [`ErrorKind`]: every failure.
+//! - [`Error`], [`ErrorKind`]: every failure; [`CancelToken`]: cancels a call from another thread.
 //!
 //! The contract is the public DCAMS storage documentation, restated in
 //! `docs/dcams-storage-api.md`; its section names ("Transport", "Service
@@ -33,20 +33,24 @@
 //! ```
 
 mod body;
+mod cancel;
 #[allow(clippy::module_inception)]
 mod client;
 mod config;
 mod customer;
 mod document;
+mod download;
 mod error;
 mod meta;
 mod reply;
 mod request;
 mod response;
 mod retry;
+mod socket;
 mod transport;
 pub mod validate;
 
+pub use cancel::CancelToken;
 pub use client::{Client, USER_AGENT};
 pub use config::{
     Config, ProxySetting, Secret, Settings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_IDLE_CONNECTIONS,
