@@ -23,12 +23,12 @@ if ! "$PYTHON" -c "import requests" 2>/dev/null; then
   "$PYTHON" -m pip install --quiet requests 2>/dev/null || apt_install python3-requests
 fi
 
-cargo build --release --workspace
-make -C bindings/c all DCAMS_LIBDIR="$root/target/release"
+# The top-level build: the library, its libdcams.so.0 (SONAME) link, the C sample.
+make build
 mkdir -p target/bench
-for prog in maxrss dcams_bench; do
+for prog in maxrss dcams_bench dcams_images; do
   cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -Iinclude "bench/c/$prog.c" \
      -Ltarget/release -Wl,-rpath,"$root/target/release" -ldcams -lpthread -o "target/bench/$prog"
 done
-cargo bench --bench body --no-run
+cargo bench -p dcams-client --bench body --no-run
 exec "$PYTHON" bench/run.py

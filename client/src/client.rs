@@ -7,14 +7,16 @@ use ureq::{Agent, SendBody};
 
 use super::batch::{Pacer, Turn};
 use super::body::BodyBuilder;
+use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
 use super::customer::Customer;
-use super::document::{check, Checked, Source};
+use super::document::{check, Checked, Reopen, Source};
+use super::download::{scan, FileSink, MemorySink, ScanError, Sink};
 use super::error::{Error, ErrorKind};
 use super::meta::CallMeta;
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
-use super::response::{body_error, classify, transport_error, Head, Parsed, Reply};
+use super::response::{body_error, cancelled_error, classify, transport_error, Head, Parsed, Reply};
 use super::retry::{pause, RetryHint};
 use super::transport;
 
@@ -78,9 +80,12 @@ impl Client {
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
-    /// attributes and the stored images, decoded.
+    /// attributes and the stored images, decoded. An image in the reply may
+    /// be written as uploads accept it: standard base64, padded or not,
+    /// wrapped in lines, behind a `data:...;base64,` header.
     ///
-    /// Errors: as [`Client::get_status`]; `BadResponse` when an image is not base64.
+    /// Errors: as [`Client::get_status`]; `BadResponse` when an image is not
+    /// base64 in one of those forms (or the reply is not valid JSON, UTF-8...).
     pub fn get_document_images(&self, email: &str) -> Result<ImagesReply, Error> {
         self.send_images(&Request::get_document_images(email))
     }
@@ -145,18 +150,32 @@ impl Client {
     /// and decodes the images of its reply.
     ///
     /// Errors: as [`Client::get_document_images`].
+    /// The reply is read as it arrives (see `download.rs`): each image is
+    /// decoded straight into its own buffer, so the call holds one decoded
+    /// copy of the images plus fixed-size buffers, never the reply's base64.
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
-        self.execute(request, None).and_then(|parsed| {
-            let meta = parsed.reply.meta;
-            ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
-        })
+        let mut sink = MemorySink::default();
+        let parsed = self.execute_with(request, None, Some(&mut sink))?;
+        let meta = parsed.reply.meta;
+        let sizes = sink.sizes();
+        let [front, back] = sink.images;
+        ImagesReply::from_streamed(parsed, sizes, front, back).map_err(|e| e.with_http_status(200).with_meta(meta))
     }
 
     /// [`Client::send_images`], writing the images to files as
-    /// [`Client::save_document_images`] does.
+    /// [`Client::save_document_images`] does: the reply is read as it
+    /// arrives and each image decoded straight into a temporary file beside
+    /// its target, renamed over it once the whole reply is read and checked.
+    /// The call's memory stays the same whatever the images' size; a call
+    /// that fails leaves no file behind (and the targets as they were).
     pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
-        let images = self.send_images(request)?;
-        images.write_to(front, back).map_err(|e| e.with_meta(images.raw.meta))?;
+        let mut sink = FileSink::new(front, back);
+        let parsed = self.execute_with(request, None, Some(&mut sink))?;
+        let meta = parsed.reply.meta;
+        let sizes = sink.sizes();
+        let images = ImagesReply::from_streamed(parsed, sizes, None, None)
+            .map_err(|e| e.with_http_status(200).with_meta(meta))?;
+        sink.commit().map_err(|e| e.with_meta(meta))?;
         Ok(images.raw)
     }
 
@@ -165,9 +184,19 @@ impl Client {
     /// already has), every retry waits for its turn, and every attempt
     /// reports what it saw.
     pub(crate) fn execute(&self, request: &Request<'_>, pacer: Option<&Pacer>) -> Result<Parsed, Error> {
+        self.execute_with(request, pacer, None)
+    }
+
+    /// [`Client::execute`]; a successful reply's images go to `images` as it is read.
+    fn execute_with(
+        &self,
+        request: &Request<'_>,
+        pacer: Option<&Pacer>,
+        images: Option<&mut (dyn Sink + 'static)>,
+    ) -> Result<Parsed, Error> {
         let started = Instant::now();
         let mut meta = CallMeta::default();
-        let result = self.run(request, started, pacer, &mut meta);
+        let result = self.run(request, started, pacer, &mut meta, images);
         meta.elapsed = started.elapsed();
         match result {
             Ok(mut parsed) => {
@@ -186,6 +215,7 @@ impl Client {
         started: Instant,
         pacer: Option<&Pacer>,
         meta: &mut CallMeta,
+        mut images: Option<&mut (dyn Sink + 'static)>,
     ) -> Result<Parsed, Error> {
         request.validate()?;
         let missing = |what: &str, var: &str| {
@@ -207,6 +237,10 @@ impl Client {
         let mut back = request.back.as_deref().map(|d| check("documents.back", d, format)).transpose()?;
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
+        // Every wait of this call, down to each socket operation, is bounded by this.
+        let watch = Watch::new(deadline, request.cancel.clone());
+        let _entered = watch.enter();
+        watch.check().map_err(|stop| stopped(stop, timeout))?;
         // The failure that caused the retry in progress.
         let mut previous: Option<Error> = None;
         loop {
@@ -214,11 +248,17 @@ impl Client {
                 match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose())
                 {
                     (Ok(f), Ok(b)) => (f, b),
-                    (Err(e), _) | (_, Err(e)) => {
-                        return Err(match previous {
+                    (Err(reopen), _) | (_, Err(reopen)) => {
+                        return Err(match (reopen, previous) {
+                            // A file that changed since the call began: the caller must learn it.
+                            (Reopen::Changed(e), Some(cause)) => {
+                                e.add_detail(&format!("while retrying after: {}", cause.message()))
+                            }
                             // Keep the failure that caused the retry; say why the retry was abandoned.
-                            Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
-                            None => e,
+                            (Reopen::Gone(e), Some(cause)) => {
+                                cause.add_detail(&format!("not retried: {}", e.message()))
+                            }
+                            (Reopen::Changed(e) | Reopen::Gone(e), None) => e,
                         });
                     }
                 };
@@ -236,7 +276,10 @@ impl Client {
             meta.attempts += 1;
             let sent_at = Instant::now();
             let remaining = deadline.saturating_duration_since(sent_at);
-            let outcome = self.attempt(&credentials, request, sources, remaining, meta);
+            if let Some(sink) = images.as_deref_mut() {
+                sink.reset();
+            }
+            let outcome = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
             if let Some(pacer) = pacer {
                 pacer.observe(sent_at, meta.http_status);
             }
@@ -261,7 +304,11 @@ impl Client {
                     timeout.as_millis()
                 )));
             }
-            std::thread::sleep(wait);
+            if let Err(stop) = watch.sleep(wait) {
+                return Err(
+                    stopped(stop, timeout).add_detail(&format!("while pausing to retry after: {}", error.message()))
+                );
+            }
             previous = Some(error);
         }
     }
@@ -275,6 +322,7 @@ impl Client {
         (front, back): (Option<Source<'_>>, Option<Source<'_>>),
         remaining: Duration,
         meta: &mut CallMeta,
+        images: Option<&mut (dyn Sink + 'static)>,
     ) -> Result<Parsed, Error> {
         let mut builder = BodyBuilder::new(c.user, c.pass, r.service.as_str(), r.reference.as_deref(), &r.extra_top);
         if let Some(email) = &r.email {
@@ -320,13 +368,30 @@ impl Client {
             location: header("location"),
         };
         meta.http_status = Some(head.status);
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(self.config.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
-        meta.response_bytes = bytes.len() as u64;
+        let body = response.body_mut().with_config().limit(self.config.max_response_bytes);
+        let (connect, overall) = (self.config.connect_timeout, self.config.timeout);
+        let bytes = match images {
+            // A success reply with images: scanned as it arrives (download.rs).
+            Some(sink) if (200..300).contains(&head.status) => {
+                let mut counted = Counted { inner: body.reader(), count: 0 };
+                let scanned = scan(&mut counted, sink);
+                meta.response_bytes = counted.count;
+                match scanned {
+                    Ok(rest) => rest,
+                    Err(ScanError::Read(e)) => return Err(body_error(ureq_error(e), connect, overall)),
+                    Err(ScanError::Sink(e)) => return Err(e),
+                    Err(ScanError::Bad(what)) => {
+                        return Err(Error::new(ErrorKind::BadResponse, format!("HTTP {} with {what}", head.status))
+                            .with_http_status(head.status))
+                    }
+                }
+            }
+            _ => {
+                let bytes = body.read_to_vec().map_err(|e| body_error(e, connect, overall))?;
+                meta.response_bytes = bytes.len() as u64;
+                bytes
+            }
+        };
         classify(&head, bytes, &secrets)
     }
 
@@ -338,6 +403,43 @@ impl Client {
             }
             _ => e,
         }
+    }
+}
+
+/// Counts the bytes read through it (the reply's size on the wire).
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// The ureq error inside an `io::Error` from a body reader (or the `io::Error` itself).
+fn ureq_error(e: std::io::Error) -> ureq::Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        if let Some(Ok(inner)) = e.into_inner().map(|b| b.downcast::<ureq::Error>()) {
+            return *inner;
+        }
+        return ureq::Error::Io(std::io::ErrorKind::Other.into());
+    }
+    ureq::Error::Io(e)
+}
+
+/// The error for a call stopped outside any socket operation (before the
+/// first attempt, or in the pause between two).
+fn stopped(stop: Stop, timeout: Duration) -> Error {
+    match stop {
+        Stop::Cancelled => cancelled_error(),
+        Stop::Deadline => Error::new(
+            ErrorKind::Timeout,
+            format!("timed out: the call's overall deadline of {} ms passed", timeout.as_millis()),
+        ),
     }
 }
 

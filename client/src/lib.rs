@@ -16,7 +16,7 @@
 //! - [`Client::upsert_batch`], [`BatchOptions`], [`RateLimit`]: many
 //!   customers at once, with bounded concurrency, a rate limit and adaptive
 //!   back-off; [`RecordResult`] per record, [`BatchSummary`] per batch.
-//! - [`Error`], [`ErrorKind`]: every failure.
+//! - [`Error`], [`ErrorKind`]: every failure; [`CancelToken`]: cancels a call from another thread.
 //!
 //! The contract is the public DCAMS storage documentation, restated in
 //! `docs/dcams-storage-api.md`; its section names ("Transport", "Service
@@ -37,11 +37,13 @@
 
 mod batch;
 mod body;
+mod cancel;
 #[allow(clippy::module_inception)]
 mod client;
 mod config;
 mod customer;
 mod document;
+mod download;
 mod error;
 mod mask;
 mod meta;
@@ -49,12 +51,14 @@ mod reply;
 mod request;
 mod response;
 mod retry;
+mod socket;
 mod transport;
 pub mod validate;
 
 pub use batch::{
     BatchOptions, BatchSummary, RateLimit, RecordError, RecordResult, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
 };
+pub use cancel::CancelToken;
 pub use client::{Client, USER_AGENT};
 pub use config::{
     Config, ProxySetting, Secret, Settings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_IDLE_CONNECTIONS,

@@ -9,11 +9,13 @@ use std::sync::OnceLock;
 
 use ureq::config::Config as AgentConfig;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::{Agent, Proxy};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
+use ureq::{Agent, Proxy, ProxyProtocol};
 
 use super::client::USER_AGENT;
-use super::config::{is_loopback, Config, ProxySetting};
+use super::config::{check_port, is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
+use super::socket::{WatchedResolver, WatchedTcpConnector};
 
 /// The agent every call of one client goes through (shared connection pool),
 /// and the `host:port` of the proxy it uses, if any (for error messages).
@@ -45,7 +47,11 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         .max_redirects_will_error(false)
         .user_agent(USER_AGENT)
         .build();
-    Ok((agent_config.into(), via))
+    // ureq's chain (CONNECT proxy, TCP, TLS) with the TCP layer and the
+    // resolver bounded by each call's deadline and cancel token.
+    let connector =
+        ().chain(ConnectProxyConnector::default()).chain(WatchedTcpConnector).chain(RustlsConnector::default());
+    Ok((Agent::with_parts(agent_config, connector, WatchedResolver), via))
 }
 
 /// The platform's CA roots, loaded once per process (Mozilla's bundled
@@ -106,10 +112,27 @@ fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'st
 }
 
 /// The proxy for `endpoint` under `config.proxy` (see [`ProxySetting`]).
+///
+/// Refused (`Config`, naming the setting or variable, never quoting the URL,
+/// which may hold credentials): a URL that does not parse, a port outside
+/// 1-65535, and SOCKS proxies, which this client does not speak (only HTTP
+/// CONNECT, over `http://` or `https://`).
 fn proxy(config: &Config, endpoint: &ureq::http::Uri) -> Result<Option<Proxy>, Error> {
     let parse = |url: &str, from: &str| {
-        // The URL may hold proxy credentials: never echo it.
-        Proxy::new(url).map(Some).map_err(|_| Error::new(ErrorKind::Config, format!("{from} is not a valid proxy URL")))
+        let invalid = || Error::new(ErrorKind::Config, format!("{from} is not a valid proxy URL"));
+        let proxy = Proxy::new(url).map_err(|_| invalid())?;
+        let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
+        check_port(&with_scheme.parse().map_err(|_| invalid())?, from)?;
+        match proxy.protocol() {
+            ProxyProtocol::Http | ProxyProtocol::Https => Ok(Some(proxy)),
+            _ => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{from} is a SOCKS proxy, which this client cannot use: \
+                     set an HTTP proxy (http://host:port, HTTPS goes through it with CONNECT) or no proxy"
+                ),
+            )),
+        }
     };
     match &config.proxy {
         ProxySetting::None => Ok(None),
