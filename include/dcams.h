@@ -526,8 +526,9 @@ extern "C" {
  * a time on libdcams threads, within `rate`, calling `callback` once per
  * record as it finishes (spec: "Service createOrUpdateCustomer"; the pacing
  * is the client's: every attempt, retries included, takes a turn; an
- * answer with `Retry-After` pauses the whole batch; a 429 lowers the
- * batch's rate to what the service accepted in the second before, less 5%).
+ * answer with `Retry-After` pauses the whole batch, for a 429 while its
+ * pace is being learned; a 429 lowers the batch's rate to what the service
+ * accepted in the second before, less 5%, and at most 97% of the rate in force).
  *
  * `customers`: an array of `count` pointers to `dcams_customer` (each with
  * its `struct_size` set), all valid and unchanged until the call returns,

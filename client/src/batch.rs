@@ -11,7 +11,10 @@
 //! - an optional fixed request rate with a burst ([`RateLimit`]: a GCRA
 //!   limiter from the `governor` crate);
 //! - a pause of the whole batch when an answer carries `Retry-After` (429,
-//!   502, 503, 504): the server asked the client to wait, not one record;
+//!   502, 503, 504): the server asked the client to wait, not one record
+//!   (for a 429 only while the pace is being learned: at a pace learned
+//!   more than 2 s before, a lone 429 lowers the rate instead, and only its
+//!   record waits);
 //! - a rate learned from 429 answers: when the service says "too many", the
 //!   batch's rate becomes the number of answers it accepted in the second
 //!   before, less 5%, and at most 97% of the rate in force; 429s to requests
@@ -63,6 +66,8 @@ const MIN_RATE: f64 = 0.1;
 const WINDOW: Duration = Duration::from_secs(1);
 /// At most this many answer times are remembered (a bound on memory at any speed).
 const MAX_REMEMBERED: usize = 1 << 16;
+/// A pace learned longer ago than this answers a lone 429 by slowing down, without a pause of the batch.
+const ESTABLISHED: Duration = Duration::from_secs(2);
 /// Waits are cut into slices this long so that a stop is seen promptly.
 const SLICE: Duration = Duration::from_millis(50);
 
@@ -264,7 +269,8 @@ impl Client {
     ///
     /// Every HTTP attempt, retries included, first waits for its turn: after
     /// any pause of the whole batch (an answer with `Retry-After` — 429,
-    /// 502, 503, 504 — pauses every worker, not only its record), within the
+    /// 502, 503, 504 — pauses every worker, not only its record; a 429 only
+    /// while the pace is being learned, see below), within the
     /// fixed [`BatchOptions::rate`], and within the rate learned from 429s:
     /// on a 429 the batch's rate becomes what the service accepted in the
     /// second before that request, less 5%, and at most 97% of the rate in
@@ -415,6 +421,8 @@ struct Learned {
     changed_at: Instant,
     /// When the last 429 arrived.
     last_limited: Option<Instant>,
+    /// When a rate was first learned (the batch has been paced since).
+    paced_since: Option<Instant>,
     /// When the answers other than 429 of the last [`WINDOW`] arrived.
     accepted: VecDeque<Instant>,
     /// What the learned rate was last made from.
@@ -463,6 +471,7 @@ impl Pacer {
                 rate: None,
                 changed_at: Instant::now(),
                 last_limited: None,
+                paced_since: None,
                 accepted: VecDeque::new(),
                 basis: None,
             }),
@@ -536,7 +545,22 @@ impl Pacer {
         }
     }
 
-    /// Pauses the whole batch for `wait` from now (a `Retry-After`).
+    /// An answer with HTTP status `http_status` asked for a pause of `wait`
+    /// (`Retry-After`): the whole batch takes it — unless it is a 429 to a
+    /// batch paced for longer than [`ESTABLISHED`] already, whose answer
+    /// is to slow down (see [`Pacer::observe`]); a pause of every worker
+    /// for a lone 429 at a learned pace would cost a whole `Retry-After`.
+    pub(crate) fn retry_after(&self, http_status: Option<u16>, wait: Duration) {
+        if http_status == Some(429) {
+            let since = lock(&self.learned).paced_since;
+            if since.is_some_and(|t| t.elapsed() > ESTABLISHED) {
+                return;
+            }
+        }
+        self.hold(wait);
+    }
+
+    /// Pauses the whole batch for `wait` from now.
     pub(crate) fn hold(&self, wait: Duration) {
         let Some(until) = Instant::now().checked_add(wait) else { return };
         let mut hold = lock(&self.hold_until);
@@ -607,6 +631,10 @@ impl Pacer {
 
 impl Learned {
     fn set(&mut self, rate: Option<f64>, now: Instant) {
+        self.paced_since = match rate {
+            Some(_) => self.paced_since.or(Some(now)),
+            None => None,
+        };
         let unchanged = self.rate.as_ref().map(|(r, _)| *r) == rate;
         if !unchanged {
             self.rate = rate.map(|r| {
@@ -691,6 +719,31 @@ mod tests {
         // A request sent after the 429 does not.
         pacer.observe(Instant::now(), Some(200));
         assert_eq!(pacer.learned_rate(), Some(15.0 * LEARN_MARGIN));
+    }
+
+    #[test]
+    fn a_lone_429_at_an_established_pace_slows_the_batch_without_a_pause() {
+        let pacer = Pacer::new(None, None);
+        for _ in 0..20 {
+            pacer.observe(Instant::now(), Some(200));
+        }
+        pacer.observe(Instant::now(), Some(429));
+        // While the pace is being learned, a Retry-After pauses every worker.
+        pacer.retry_after(Some(429), Duration::from_millis(80));
+        let started = Instant::now();
+        assert_eq!(pacer.wait_turn(None), Turn::Go);
+        assert!(started.elapsed() >= Duration::from_millis(70));
+        // Once it is established, a lone 429 lowers the rate and pauses nobody.
+        lock(&pacer.learned).paced_since = Some(Instant::now() - ESTABLISHED - Duration::from_millis(1));
+        pacer.retry_after(Some(429), Duration::from_secs(5));
+        let started = Instant::now();
+        assert_eq!(pacer.wait_turn(None), Turn::Go);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // Other statuses with Retry-After (503) pause the batch whatever its pace.
+        pacer.retry_after(Some(503), Duration::from_millis(80));
+        let started = Instant::now();
+        assert_eq!(pacer.wait_turn(None), Turn::Go);
+        assert!(started.elapsed() >= Duration::from_millis(70));
     }
 
     #[test]

@@ -289,8 +289,8 @@ impl Client {
             };
             let hint = error.retry_hint();
             if let (Some(pacer), RetryHint::After(wait)) = (pacer, hint) {
-                // The server asked for a pause: the whole batch takes it, not only this record.
-                pacer.hold(wait);
+                // The server asked for a pause: the batch takes it, not only this record.
+                pacer.retry_after(meta.http_status, wait);
             }
             if hint == RetryHint::Never || meta.attempts > self.config.retries {
                 return Err(error);
