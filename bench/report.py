@@ -126,6 +126,26 @@ def build_rows(r):
                 rows.append((work, "sandbox+20ms", f"{peer}: fraction of ideal", f"{frac:.2f}", "",
                              f"≥ 0.9: {'MET' if ok else 'MISSED'}"))
                 targets.append((work, "sandbox+20ms", f"{peer}: fraction of 400 req/s", f"{frac:.2f}", "≥ 0.9", ok))
+    w7 = r.get("w7")
+    if w7:
+        work, server = "W7 migration", "sandbox+20ms"
+        rows.append((work, server, "dcams batch, 1,000 customers, 8 at a time", f"{w7['dcams_rps']:.0f} records/s",
+                     f"{w7['rss_1000_mib']:.1f}", f"ideal 8 / (20 ms + U = {w7['upload_s'] * 1000:.1f} ms) = "
+                     f"{w7['ideal_rps']:.0f} records/s"))
+        rows.append((work, server, "ThreadPoolExecutor(8) + requests.Session", f"{w7['peer_rps']:.0f} records/s", "",
+                     "the same CSV, images read, base64, JSON, POST"))
+        frac = w7["fraction_of_ideal"]
+        rows.append((work, server, "dcams batch: fraction of ideal", f"{frac:.2f}", "",
+                     f"≥ 0.9: {'MET' if frac >= 0.9 else 'MISSED'}"))
+        targets.append((work, server, "dcams batch: fraction of ideal", f"{frac:.2f}", "≥ 0.9", frac >= 0.9))
+        _ratio_row(rows, targets, work, server, "dcams batch ÷ requests peer (paired)", w7["paired_ratio"], "≥ 2×",
+                   w7["paired_ratio"] >= 2)
+        for rows_n, key in (("1,000", "rss_1000_mib"), ("100,000", "rss_100000_mib")):
+            ok = w7[key] <= 32
+            rows.append((work, "sandbox (hashes)" if rows_n != "1,000" else server,
+                         f"dcams batch peak RSS, {rows_n} rows", f"{w7[key]:.1f} MiB", f"{w7[key]:.1f}",
+                         f"≤ 32 MiB: {'MET' if ok else 'MISSED'}"))
+            targets.append((work, "dcams batch", f"peak RSS, {rows_n} rows", f"{w7[key]:.1f} MiB", "≤ 32 MiB", ok))
     for group, label in (("body", "W5 wall"), ("body_cpu", "W5 CPU")):
         for name, m in r["w5"].get(group, {}).items():
             rows.append((label, "in-process", name, f"{m['mb_s']:.0f} MB/s", "",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench` driver: runs W1-W6 against the sandbox and the nginx sink,
+"""`make bench` driver: runs W1-W7 (W7: bench/w7.py) against the sandbox and the nginx sink,
 prints one table and writes BENCHMARKS.md (see bench/report.py).
 
 Prerequisites (bench/run.sh sees to them): `cargo build --release --workspace`,
@@ -21,6 +21,7 @@ import downloads  # noqa: E402
 import report  # noqa: E402
 from measure import median, run, run_json  # noqa: E402
 from servers import NginxSink, Sandbox, answers_after_whole_body  # noqa: E402
+import w7  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "target" / "bench"
@@ -282,6 +283,8 @@ def main():
         slow.stop()
     print("[bench] W6 getDocumentImages of two 48 MB images (sandbox)", file=sys.stderr)
     results["w6"] = downloads.measure(n(3, 2))
+    print("[bench] W7 migration (dcams batch vs ThreadPoolExecutor + requests; peak RSS)", file=sys.stderr)
+    results["w7"] = w7.measure(WORK, n(3, 1))
     print("[bench] W5 criterion micro-benchmarks", file=sys.stderr)
     results["w5"] = micro(inputs)
     results["elapsed_s"] = time.time() - t_start

@@ -36,13 +36,13 @@ class Sandbox:
 
     name = "sandbox"
 
-    def __init__(self, work: Path, latency_ms=0):
+    def __init__(self, work: Path, latency_ms=0, extra=()):
         work.mkdir(parents=True, exist_ok=True)
         url_file = work / f"sandbox-{latency_ms}.url"
         url_file.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [str(ROOT / "target/release/dcams-sandbox"), "--port", "0", "--url-file", str(url_file),
-             "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL)
+             "--latency-ms", str(latency_ms), *extra], stdout=subprocess.DEVNULL)
         for _ in range(200):
             if url_file.exists() and url_file.read_text().strip():
                 break

@@ -31,11 +31,15 @@
  *   dcams_call *    dcams_call_free
  *   dcams_images *  dcams_images_free   (opaque; read with dcams_images_front/back)
  *
- * Versioned structs. dcams_customer, dcams_document and dcams_call_meta
- * start with uint32_t struct_size: set it to sizeof(the struct) — or start
- * from DCAMS_CUSTOMER_INIT, DCAMS_DOCUMENT_INIT, DCAMS_CALL_META_INIT — so
- * that members appended in later versions never break a program built
- * against this header.
+ * Versioned structs. dcams_customer, dcams_document, dcams_call_meta,
+ * dcams_batch_options and dcams_batch_summary start with uint32_t
+ * struct_size: set it to sizeof(the struct) — or start from
+ * DCAMS_CUSTOMER_INIT, DCAMS_DOCUMENT_INIT, DCAMS_CALL_META_INIT,
+ * DCAMS_BATCH_OPTIONS_INIT, DCAMS_BATCH_SUMMARY_INIT — so that members
+ * appended in later versions never break a program built against this header.
+ *
+ * Callbacks. dcams_client_upsert_batch calls its callback on libdcams's own
+ * threads (one at a time, never after it returned): see there.
  *
  * Strings in are NUL-terminated UTF-8 (paths: any bytes the OS accepts).
  * No function aborts or unwinds into the caller: a bug inside the library is
@@ -59,10 +63,14 @@
 #define DCAMS_DOCUMENT_INIT DCAMS_STRUCT_INIT_(dcams_document)
 #define DCAMS_CUSTOMER_INIT DCAMS_STRUCT_INIT_(dcams_customer)
 #define DCAMS_CALL_META_INIT DCAMS_STRUCT_INIT_(dcams_call_meta)
+#define DCAMS_BATCH_OPTIONS_INIT DCAMS_STRUCT_INIT_(dcams_batch_options)
+#define DCAMS_BATCH_SUMMARY_INIT DCAMS_STRUCT_INIT_(dcams_batch_summary)
 #else
 #define DCAMS_DOCUMENT_INIT { .struct_size = (uint32_t)sizeof(dcams_document) }
 #define DCAMS_CUSTOMER_INIT { .struct_size = (uint32_t)sizeof(dcams_customer) }
 #define DCAMS_CALL_META_INIT { .struct_size = (uint32_t)sizeof(dcams_call_meta) }
+#define DCAMS_BATCH_OPTIONS_INIT { .struct_size = (uint32_t)sizeof(dcams_batch_options) }
+#define DCAMS_BATCH_SUMMARY_INIT { .struct_size = (uint32_t)sizeof(dcams_batch_summary) }
 #endif
 
 /**
@@ -270,47 +278,6 @@ typedef struct dcams_config dcams_config;
 typedef struct dcams_images dcams_images;
 
 /**
- * What one call did: written by `dcams_call_get_meta`. Versioned: set
- * `struct_size` to `sizeof(dcams_call_meta)` (or start from
- * `DCAMS_CALL_META_INIT`); libdcams writes only the members that fit.
- */
-typedef struct dcams_call_meta {
-  /**
-   * `sizeof(dcams_call_meta)` as the caller was compiled (kept as set).
-   */
-  uint32_t struct_size;
-  /**
-   * The code the call returned.
-   */
-  dcams_code code;
-  /**
-   * HTTP attempts made (0: failed before any traffic; >1: retried).
-   */
-  uint32_t attempts;
-  /**
-   * HTTP status of the last response; 0 if none arrived.
-   */
-  int32_t http_status;
-  /**
-   * Wall time of the whole call, retry pauses included, in milliseconds.
-   */
-  uint64_t elapsed_ms;
-  /**
-   * Size of the last request body sent (its `Content-Length`), in bytes.
-   */
-  uint64_t request_bytes;
-  /**
-   * Size of the last response body read, in bytes.
-   */
-  uint64_t response_bytes;
-  /**
-   * 1 if the last attempt reused a pooled connection, 0 if it opened a
-   * new one, -1 if not known.
-   */
-  int32_t connection_reused;
-} dcams_call_meta;
-
-/**
  * One document image: `data`/`len` (bytes in memory) or `path` (a file),
  * not both; neither means no image. Borrowed: libdcams reads it only during the call and never
  * frees or keeps it.
@@ -408,9 +375,194 @@ typedef struct dcams_customer {
   const char *test_key;
 } dcams_customer;
 
+/**
+ * How `dcams_client_upsert_batch` runs. Versioned: set `struct_size` to
+ * `sizeof(dcams_batch_options)` (or start from `DCAMS_BATCH_OPTIONS_INIT`);
+ * every member zero means its default.
+ */
+typedef struct dcams_batch_options {
+  /**
+   * `sizeof(dcams_batch_options)` as the caller was compiled.
+   */
+  uint32_t struct_size;
+  /**
+   * Records in flight at once (libdcams threads), 1 to 1024; 0: 4.
+   */
+  uint32_t concurrency;
+  /**
+   * At most this many requests per second (every attempt, retries
+   * included), fractions allowed; 0: no fixed rate (only the back-off
+   * learned from 429 answers).
+   */
+  double rate;
+  /**
+   * Requests allowed at once after an idle time, with `rate`; 0: 1.
+   */
+  uint32_t burst;
+} dcams_batch_options;
+
+/**
+ * What one call did: written by `dcams_call_get_meta`. Versioned: set
+ * `struct_size` to `sizeof(dcams_call_meta)` (or start from
+ * `DCAMS_CALL_META_INIT`); libdcams writes only the members that fit.
+ */
+typedef struct dcams_call_meta {
+  /**
+   * `sizeof(dcams_call_meta)` as the caller was compiled (kept as set).
+   */
+  uint32_t struct_size;
+  /**
+   * The code the call returned.
+   */
+  dcams_code code;
+  /**
+   * HTTP attempts made (0: failed before any traffic; >1: retried).
+   */
+  uint32_t attempts;
+  /**
+   * HTTP status of the last response; 0 if none arrived.
+   */
+  int32_t http_status;
+  /**
+   * Wall time of the whole call, retry pauses included, in milliseconds.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * Size of the last request body sent (its `Content-Length`), in bytes.
+   */
+  uint64_t request_bytes;
+  /**
+   * Size of the last response body read, in bytes.
+   */
+  uint64_t response_bytes;
+  /**
+   * 1 if the last attempt reused a pooled connection, 0 if it opened a
+   * new one, -1 if not known.
+   */
+  int32_t connection_reused;
+} dcams_call_meta;
+
+/**
+ * The per-record callback of `dcams_client_upsert_batch`:
+ * `(userdata, index, code, json, meta)`. `index` is the record's position
+ * in `customers`; `code` is `DCAMS_OK` or the record's error code; `json`
+ * is the reply JSON on `DCAMS_OK` (as `dcams_client_upsert` returns it) and
+ * the error JSON otherwise; `meta` is what the record's call did (attempts,
+ * elapsed time, bytes; attempts 0 when nothing was sent), its
+ * `struct_size` that of this library's version (read only the members
+ * your header has). `json` and `meta` are valid only until the callback
+ * returns: copy what you keep, never free them. Return 0 to go on, anything
+ * else to stop the batch (no further record is started; those in flight
+ * finish and are reported).
+ */
+typedef int32_t (*dcams_batch_callback)(void *userdata,
+                                        size_t index,
+                                        dcams_code code,
+                                        const char *json,
+                                        const struct dcams_call_meta *meta);
+
+/**
+ * What a batch did: written by `dcams_client_upsert_batch`. Versioned: set
+ * `struct_size` to `sizeof(dcams_batch_summary)` (or start from
+ * `DCAMS_BATCH_SUMMARY_INIT`); `struct_size` is left as set.
+ */
+typedef struct dcams_batch_summary {
+  /**
+   * `sizeof(dcams_batch_summary)` as the caller was compiled.
+   */
+  uint32_t struct_size;
+  /**
+   * 1 if the callback stopped the batch before every record was taken, else 0.
+   */
+  int32_t stopped;
+  /**
+   * Records reported to the callback.
+   */
+  uint64_t records;
+  /**
+   * Records stored (created plus updated).
+   */
+  uint64_t succeeded;
+  /**
+   * Records the service created.
+   */
+  uint64_t created;
+  /**
+   * Records the service updated.
+   */
+  uint64_t updated;
+  /**
+   * Records that failed.
+   */
+  uint64_t failed;
+  /**
+   * HTTP attempts made, retries included.
+   */
+  uint64_t attempts;
+  /**
+   * Answers with HTTP 429 seen.
+   */
+  uint64_t rate_limited;
+  /**
+   * Request bytes sent (each record's body size times its attempts).
+   */
+  uint64_t bytes_sent;
+  /**
+   * Wall time of the whole batch, in milliseconds.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * The rate learned from 429 answers at the end, requests per second; 0 if none.
+   */
+  double learned_rate;
+} dcams_batch_summary;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * createOrUpdateCustomer for each of `count` customers, `concurrency` at
+ * a time on libdcams threads, within `rate`, calling `callback` once per
+ * record as it finishes (spec: "Service createOrUpdateCustomer"; the pacing
+ * is the client's: every attempt, retries included, takes a turn; an
+ * answer with `Retry-After` pauses the whole batch, for a 429 while its
+ * pace is being learned; a 429 lowers the batch's rate to what the service
+ * accepted in the second before, less 5%, and at most 97% of the rate in force).
+ *
+ * `customers`: an array of `count` pointers to `dcams_customer` (each with
+ * its `struct_size` set), all valid and unchanged until the call returns,
+ * readable from any thread. A NULL or unusable element is not a failure of
+ * the call: its record is reported with its code (`DCAMS_ERR_NULL_ARGUMENT`,
+ * `DCAMS_ERR_INVALID_ARGUMENT`, `DCAMS_ERR_INVALID_UTF8`, ...) like any
+ * other failed record. `options`: NULL for the defaults (4 at a time, no
+ * fixed rate). `callback` (required) and `userdata`: see
+ * `dcams_batch_callback`.
+ *
+ * The callback runs on libdcams's worker threads, never on the calling
+ * thread, never two at once, never after this function returned; it holds
+ * up the batch while it runs. It may call libdcams (other clients, or
+ * this one for other calls) but must not free this client, must not
+ * unwind (no C++ exception may leave it), and its userdata must be usable
+ * from those threads.
+ *
+ * Returns `DCAMS_OK` once every record taken has been reported (whatever
+ * their outcomes: see `out_summary` and the callbacks); `*out_summary`
+ * then says what the batch did (its `struct_size` must be set).
+ * Errors, before any record is read: `DCAMS_ERR_NULL_ARGUMENT` (`client`,
+ * `callback`, `out_summary`, or `customers` with `count` > 0),
+ * `DCAMS_ERR_INVALID_ARGUMENT` (a `struct_size` too small, concurrency
+ * above 1024, a negative or non-finite rate, a rate above 1,000,000).
+ * Thread-safe; blocks until the batch is done.
+ */
+dcams_code dcams_client_upsert_batch(const struct dcams_client *client,
+                                     const struct dcams_customer *const *customers,
+                                     size_t count,
+                                     const struct dcams_batch_options *options,
+                                     dcams_batch_callback callback,
+                                     void *userdata,
+                                     struct dcams_batch_summary *out_summary,
+                                     char **out_error);
 
 /**
  * Creates a call handle with no options set.

@@ -55,6 +55,22 @@ pub struct dcams_call_meta {
     pub connection_reused: i32,
 }
 
+impl dcams_call_meta {
+    /// What a call that returned `code` did, with this version's `struct_size`.
+    pub(crate) fn of(code: dcams_code, meta: &CallMeta) -> dcams_call_meta {
+        dcams_call_meta {
+            struct_size: std::mem::size_of::<dcams_call_meta>() as u32,
+            code,
+            attempts: meta.attempts,
+            http_status: meta.http_status.map_or(0, i32::from),
+            elapsed_ms: u64::try_from(meta.elapsed.as_millis()).unwrap_or(u64::MAX),
+            request_bytes: meta.request_bytes,
+            response_bytes: meta.response_bytes,
+            connection_reused: meta.connection_reused.map_or(-1, i32::from),
+        }
+    }
+}
+
 impl dcams_call {
     /// `request` with this call's options applied.
     pub(crate) fn apply<'r>(call: Option<&dcams_call>, request: Request<'r>) -> Request<'r> {
@@ -146,16 +162,7 @@ pub unsafe extern "C" fn dcams_call_get_meta(
         }
         let (code, meta) =
             call.lock().last.ok_or_else(|| Failure::not_present("no call has been made with this handle yet"))?;
-        let value = dcams_call_meta {
-            struct_size: size as u32,
-            code,
-            attempts: meta.attempts,
-            http_status: meta.http_status.map_or(0, i32::from),
-            elapsed_ms: u64::try_from(meta.elapsed.as_millis()).unwrap_or(u64::MAX),
-            request_bytes: meta.request_bytes,
-            response_bytes: meta.response_bytes,
-            connection_reused: meta.connection_reused.map_or(-1, i32::from),
-        };
+        let value = dcams_call_meta { struct_size: size as u32, ..dcams_call_meta::of(code, &meta) };
         Ok(move || out.write(value))
     })
 }

@@ -22,7 +22,7 @@ use crate::string::into_c_string;
 /// the end of, another call on it.
 #[allow(non_camel_case_types)]
 pub struct dcams_client {
-    inner: Client,
+    pub(crate) inner: Client,
 }
 
 /// Review status values for `dcams_client_update_status` (spec: `status`):

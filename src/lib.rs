@@ -17,7 +17,8 @@
 //! (the error JSON), `config.rs` (`dcams_config`), `client.rs`
 //! (`dcams_client` and the service calls), `call.rs` (`dcams_call`),
 //! `customer.rs` (`dcams_customer`, `dcams_document`), `images.rs`
-//! (`dcams_images`), `json.rs` (reading a JSON value without a parser),
+//! (`dcams_images`), `batch.rs` (`dcams_client_upsert_batch` and its
+//! options, summary and callback), `json.rs` (reading a JSON value without a parser),
 //! `string.rs` (owned strings, version).
 
 // The safety contract of every export is its doc comment (what each pointer
@@ -25,6 +26,7 @@
 // section repeating "pointers valid as documented" on each would add nothing.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod batch;
 pub mod boundary;
 pub mod call;
 pub mod client;

@@ -120,7 +120,7 @@ fn every_owned_type_has_one_free() {
 #[test]
 fn versioned_structs_start_with_struct_size() {
     let code = code_only(HEADER);
-    for name in ["dcams_customer", "dcams_document", "dcams_call_meta"] {
+    for name in ["dcams_customer", "dcams_document", "dcams_call_meta", "dcams_batch_options", "dcams_batch_summary"] {
         let start = code.find(&format!("typedef struct {name} {{")).unwrap_or_else(|| panic!("{name} is not defined"));
         let body = &code[start..];
         let first = body[body.find('{').unwrap() + 1..].split(';').next().unwrap().trim();

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use ureq::{Agent, SendBody};
 
+use super::batch::{Pacer, Turn};
 use super::body::BodyBuilder;
 use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
@@ -67,7 +68,7 @@ impl Client {
     ///
     /// Errors: any [`ErrorKind`] but `InvalidJson`.
     pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
-        self.execute(&Request::upsert(customer)).map(UpsertReply::from_parsed)
+        self.execute(&Request::upsert(customer), None).map(UpsertReply::from_parsed)
     }
 
     /// getStatus (spec: "Service getStatus"): the status and stored attributes.
@@ -75,7 +76,7 @@ impl Client {
     /// Errors: `Validation` (email), `NotFound`, then any service, transport
     /// or response kind.
     pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
-        self.execute(&Request::get_status(email)).map(StatusReply::from_parsed)
+        self.execute(&Request::get_status(email), None).map(StatusReply::from_parsed)
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
@@ -104,7 +105,24 @@ impl Client {
     ///
     /// Errors: as [`Client::get_status`].
     pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
-        self.execute(&Request::update_status(email, status)).map(StatusReply::from_parsed)
+        self.execute(&Request::update_status(email, status), None).map(StatusReply::from_parsed)
+    }
+
+    /// The checks a call makes before any traffic, without sending anything:
+    /// `email`, `dob`, the members the service requires, and each document
+    /// readable, non-empty and a recognised image (unless
+    /// [`Config::check_image_format`] is off). A dry run of [`Client::send`].
+    ///
+    /// Errors: `Validation`, `File`.
+    pub fn validate(&self, request: &Request<'_>) -> Result<(), Error> {
+        request.validate()?;
+        let format = self.config.check_image_format;
+        for (field, document) in [("documents.front", &request.front), ("documents.back", &request.back)] {
+            if let Some(document) = document.as_deref() {
+                check(field, document, format)?;
+            }
+        }
+        Ok(())
     }
 
     /// Sends a documented request body (spec: "Request envelope") and returns
@@ -125,7 +143,7 @@ impl Client {
     /// Errors: `Validation`, `File`, `Config` (no credentials) before any
     /// traffic, then any service, transport or response kind.
     pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
-        self.execute(request).map(|parsed| parsed.reply)
+        self.execute(request, None).map(|parsed| parsed.reply)
     }
 
     /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
@@ -137,7 +155,7 @@ impl Client {
     /// copy of the images plus fixed-size buffers, never the reply's base64.
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
         let mut sink = MemorySink::default();
-        let parsed = self.execute_with(request, Some(&mut sink))?;
+        let parsed = self.execute_with(request, None, Some(&mut sink))?;
         let meta = parsed.reply.meta;
         let sizes = sink.sizes();
         let [front, back] = sink.images;
@@ -152,7 +170,7 @@ impl Client {
     /// that fails leaves no file behind (and the targets as they were).
     pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
         let mut sink = FileSink::new(front, back);
-        let parsed = self.execute_with(request, Some(&mut sink))?;
+        let parsed = self.execute_with(request, None, Some(&mut sink))?;
         let meta = parsed.reply.meta;
         let sizes = sink.sizes();
         let images = ImagesReply::from_streamed(parsed, sizes, None, None)
@@ -161,16 +179,24 @@ impl Client {
         Ok(images.raw)
     }
 
-    /// Runs one call and records what it did in the reply's or the error's [`CallMeta`].
-    fn execute(&self, request: &Request<'_>) -> Result<Parsed, Error> {
-        self.execute_with(request, None)
+    /// Runs one call and records what it did in the reply's or the error's
+    /// [`CallMeta`]. With a `pacer` (a batch's, whose turn the first attempt
+    /// already has), every retry waits for its turn, and every attempt
+    /// reports what it saw.
+    pub(crate) fn execute(&self, request: &Request<'_>, pacer: Option<&Pacer>) -> Result<Parsed, Error> {
+        self.execute_with(request, pacer, None)
     }
 
     /// [`Client::execute`]; a successful reply's images go to `images` as it is read.
-    fn execute_with(&self, request: &Request<'_>, images: Option<&mut (dyn Sink + 'static)>) -> Result<Parsed, Error> {
+    fn execute_with(
+        &self,
+        request: &Request<'_>,
+        pacer: Option<&Pacer>,
+        images: Option<&mut (dyn Sink + 'static)>,
+    ) -> Result<Parsed, Error> {
         let started = Instant::now();
         let mut meta = CallMeta::default();
-        let result = self.run(request, started, &mut meta, images);
+        let result = self.run(request, started, pacer, &mut meta, images);
         meta.elapsed = started.elapsed();
         match result {
             Ok(mut parsed) => {
@@ -187,6 +213,7 @@ impl Client {
         &self,
         request: &Request<'_>,
         started: Instant,
+        pacer: Option<&Pacer>,
         meta: &mut CallMeta,
         mut images: Option<&mut (dyn Sink + 'static)>,
     ) -> Result<Parsed, Error> {
@@ -235,16 +262,36 @@ impl Client {
                         });
                     }
                 };
+            if let (Some(pacer), Some(cause)) = (pacer, &previous) {
+                // A retry takes its turn like any other request of the batch.
+                let why = match pacer.wait_turn(Some(deadline)) {
+                    Turn::Go => None,
+                    Turn::Deadline => Some("not retried: the batch's pace would pass the deadline"),
+                    Turn::Stopped => Some("not retried: the batch was stopped"),
+                };
+                if let Some(why) = why {
+                    return Err(cause.clone().add_detail(why));
+                }
+            }
             meta.attempts += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let sent_at = Instant::now();
+            let remaining = deadline.saturating_duration_since(sent_at);
             if let Some(sink) = images.as_deref_mut() {
                 sink.reset();
             }
-            let error = match self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut()) {
+            let outcome = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
+            if let Some(pacer) = pacer {
+                pacer.observe(sent_at, meta.http_status);
+            }
+            let error = match outcome {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
             let hint = error.retry_hint();
+            if let (Some(pacer), RetryHint::After(wait)) = (pacer, hint) {
+                // The server asked for a pause: the batch takes it, not only this record.
+                pacer.retry_after(meta.http_status, wait);
+            }
             if hint == RetryHint::Never || meta.attempts > self.config.retries {
                 return Err(error);
             }

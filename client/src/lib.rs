@@ -13,6 +13,9 @@
 //! - [`Customer`], [`Document`]: what createOrUpdateCustomer sends.
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
+//! - [`Client::upsert_batch`], [`BatchOptions`], [`RateLimit`]: many
+//!   customers at once, with bounded concurrency, a rate limit and adaptive
+//!   back-off; [`RecordResult`] per record, [`BatchSummary`] per batch.
 //! - [`Error`], [`ErrorKind`]: every failure; [`CancelToken`]: cancels a call from another thread.
 //!
 //! The contract is the public DCAMS storage documentation, restated in
@@ -32,6 +35,7 @@
 //! # Ok::<(), dcams_client::Error>(())
 //! ```
 
+mod batch;
 mod body;
 mod cancel;
 #[allow(clippy::module_inception)]
@@ -41,6 +45,7 @@ mod customer;
 mod document;
 mod download;
 mod error;
+mod mask;
 mod meta;
 mod reply;
 mod request;
@@ -50,6 +55,9 @@ mod socket;
 mod transport;
 pub mod validate;
 
+pub use batch::{
+    BatchOptions, BatchSummary, RateLimit, RecordError, RecordResult, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
+};
 pub use cancel::CancelToken;
 pub use client::{Client, USER_AGENT};
 pub use config::{
@@ -60,6 +68,7 @@ pub use config::{
 pub use customer::{Customer, Service};
 pub use document::Document;
 pub use error::{Error, ErrorKind};
+pub use mask::mask_email;
 pub use meta::CallMeta;
 pub use reply::{ImagesReply, ReviewStatus, StatusReply, UpsertKind, UpsertReply};
 pub use request::Request;

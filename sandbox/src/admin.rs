@@ -4,8 +4,9 @@
 //!
 //! | method | path | answer |
 //! |---|---|---|
-//! | GET | `/_sandbox/stats` | `{"requests":N,"connections":M}` |
-//! | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
+//! | GET | `/_sandbox/stats` | `{"requests","connections","rate_limited","created","updated","per_second":[…],"max_per_second"}` (see [`crate::SandboxStats`]) |
+//! | GET | `/_sandbox/customers[?test=1]` | `{"customers":[{"email","id","status","upserts"}…]}`, every record of the namespace |
+//! | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","upserts","target","front_len","back_len","front_sha256","back_sha256"}` or 404 |
 //! | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | raw stored image bytes (`application/octet-stream`) or 404 |
 //! | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (body parsed as JSON, or null) or 404 before any request |
 //! | POST | `/_sandbox/reset` | empties the store, zeroes counters, drops scripted answers; `{"reset":true}` |
@@ -23,12 +24,13 @@ use serde_json::{json, Value};
 
 use crate::inject::ScriptedAnswer;
 use crate::server::{json_response, AppState};
-use crate::store::{lock, Namespace};
+use crate::store::{lock, ImageStorage, Namespace};
 
 /// The admin routes, to be nested under `/_sandbox`.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/stats", get(stats))
+        .route("/customers", get(customers))
         .route("/customers/{email}", get(customer))
         .route("/customers/{email}/documents/{side}", get(document))
         .route("/last-request", get(last_request))
@@ -50,7 +52,16 @@ impl NamespaceQuery {
 }
 
 async fn stats(State(app): State<AppState>) -> Response {
-    json_response(StatusCode::OK, json!({"requests": app.stats.requests(), "connections": app.stats.connections()}))
+    json_response(StatusCode::OK, json!(app.stats()))
+}
+
+async fn customers(State(app): State<AppState>, Query(q): Query<NamespaceQuery>) -> Response {
+    let store = lock(&app.store);
+    let list: Vec<Value> = store
+        .all(q.namespace())
+        .map(|rec| json!({"email": rec.email, "id": rec.id, "status": rec.status, "upserts": rec.upserts}))
+        .collect();
+    json_response(StatusCode::OK, json!({ "customers": list }))
 }
 
 async fn customer(State(app): State<AppState>, Path(email): Path<String>, Query(q): Query<NamespaceQuery>) -> Response {
@@ -65,9 +76,12 @@ async fn customer(State(app): State<AppState>, Path(email): Path<String>, Query(
             "reference": rec.reference,
             "status": rec.status,
             "id": rec.id,
+            "upserts": rec.upserts,
             "target": rec.fields,
-            "front_len": rec.front.len(),
-            "back_len": rec.back.as_ref().map(Vec::len),
+            "front_len": rec.front_digest.len,
+            "back_len": rec.back_digest.as_ref().map(|d| d.len),
+            "front_sha256": rec.front_digest.sha256,
+            "back_sha256": rec.back_digest.as_ref().map(|d| &d.sha256),
         }),
     )
 }
@@ -79,6 +93,9 @@ async fn document(
 ) -> Response {
     let bytes = {
         let store = lock(&app.store);
+        if store.images() == ImageStorage::HashOnly {
+            return json_response(StatusCode::NOT_FOUND, json!({"error": "images_not_kept"}));
+        }
         let Some(rec) = store.get(q.namespace(), &email) else {
             return customer_not_found();
         };

@@ -6,6 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::store::ImageStorage;
+
 /// Which of the two documented error shapes the sandbox uses for the answers
 /// whose shape the published documentation leaves ambiguous.
 ///
@@ -109,6 +111,15 @@ pub struct SandboxConfig {
     /// service, e-mail and HTTP status only (never credentials, test keys or
     /// images). Default false: the sandbox prints nothing per request.
     pub verbose: bool,
+    /// A request-rate limit, as a gateway in front of the service would
+    /// apply: a storage request that would make more than this many accepted
+    /// requests within the last second is answered 429 with `Retry-After`
+    /// (whole seconds until the oldest of them is a second old, at least 1).
+    /// Answered before the latency; 429s do not count toward the limit.
+    /// Default `None`: no limit.
+    pub rate_limit: Option<u32>,
+    /// What is kept of the images sent. Default [`ImageStorage::Keep`].
+    pub images: ImageStorage,
 }
 
 impl Default for SandboxConfig {
@@ -122,6 +133,8 @@ impl Default for SandboxConfig {
             test_keys: vec!["sandbox-test-key".to_owned()],
             latency: Duration::ZERO,
             verbose: false,
+            rate_limit: None,
+            images: ImageStorage::Keep,
         }
     }
 }
@@ -141,6 +154,8 @@ mod tests {
         assert_eq!(c.test_keys, vec!["sandbox-test-key".to_owned()]);
         assert_eq!(c.latency, Duration::ZERO);
         assert!(!c.verbose);
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.images, ImageStorage::Keep);
     }
 
     #[test]

@@ -57,14 +57,19 @@
 //!   `{"error":"not_found",…}`, other methods on the storage path → 405.
 //! * Request bodies up to 512 MiB are accepted (larger → 413).
 //! * [`SandboxConfig::latency`] delays every storage answer.
+//! * [`SandboxConfig::rate_limit`] answers 429 with `Retry-After` above N
+//!   requests in any second, as a gateway would.
+//! * [`SandboxConfig::images`] = [`ImageStorage::HashOnly`] keeps only each
+//!   image's size and SHA-256, for batches larger than memory.
 //! * Admin endpoints under `/_sandbox` expose counters, records, stored
 //!   images and the last request to tests in other processes (not counted as
 //!   storage requests; `{email}` is percent-decoded, send `+` as `%2B`):
 //!
 //!   | method | path | answer |
 //!   |---|---|---|
-//!   | GET | `/_sandbox/stats` | `{"requests":N,"connections":M}` |
-//!   | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
+//!   | GET | `/_sandbox/stats` | `{"requests","connections","rate_limited","created","updated","per_second":[…],"max_per_second"}` (see [`Sandbox::stats`]) |
+//!   | GET | `/_sandbox/customers[?test=1]` | `{"customers":[{"email","id","status","upserts"}…]}` |
+//!   | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","upserts","target","front_len","back_len","front_sha256","back_sha256"}` or 404 |
 //!   | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | the stored image bytes (`application/octet-stream`) or 404 |
 //!   | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (`body` parsed as JSON, or `null`), 404 before any request |
 //!   | POST | `/_sandbox/reset` | empties the store, zeroes counters, forgets the last request and scripted answers |
@@ -79,6 +84,7 @@ mod admin;
 mod config;
 mod errors;
 mod inject;
+mod limit;
 mod request;
 mod server;
 mod services;
@@ -88,5 +94,5 @@ mod store;
 pub use config::{ErrorStyle, SandboxConfig, UnknownErrorStyle};
 pub use inject::ScriptedAnswer;
 pub use server::{Sandbox, STORAGE_PATH};
-pub use stats::RecordedRequest;
-pub use store::StoredCustomer;
+pub use stats::{RecordedRequest, SandboxStats};
+pub use store::{ImageDigest, ImageStorage, StoredCustomer};

@@ -10,11 +10,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use dcams_sandbox::{ErrorStyle, Sandbox, SandboxConfig};
+use dcams_sandbox::{ErrorStyle, ImageStorage, Sandbox, SandboxConfig};
 
 /// Local emulator of Veratad's DCAMS storage API (loopback, plain HTTP, in memory).
 ///
-/// Admin endpoints for tests: GET /_sandbox/stats, GET /_sandbox/customers/{email}[?test=1],
+/// Admin endpoints for tests: GET /_sandbox/stats, GET /_sandbox/customers[?test=1],
+/// GET /_sandbox/customers/{email}[?test=1],
 /// GET /_sandbox/customers/{email}/documents/{front|back}[?test=1], GET /_sandbox/last-request,
 /// POST /_sandbox/reset, POST /_sandbox/script (`{"status":503,"body":"<html>…","content_type":
 /// "text/html","times":2}`: the next storage requests get that answer instead).
@@ -42,6 +43,14 @@ struct Cli {
     /// Delay before every storage answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Answer 429 with Retry-After to a request that would make more than N accepted requests
+    /// within the last second (as a gateway would); 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    rate_limit: u32,
+    /// What to keep of the images sent: their bytes, or only size and SHA-256 (for batches
+    /// larger than memory; getDocumentImages then answers 400).
+    #[arg(long, value_enum, default_value_t = CliImages::Keep)]
+    images: CliImages,
     /// Also write the storage URL to this file (atomically: temp file + rename).
     #[arg(long, value_name = "PATH")]
     url_file: Option<PathBuf>,
@@ -51,6 +60,15 @@ struct Cli {
     /// Log one line per storage request to stderr: service, e-mail, HTTP status.
     #[arg(long)]
     verbose: bool,
+}
+
+/// Command-line names of [`ImageStorage`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CliImages {
+    /// Keep the decoded bytes.
+    Keep,
+    /// Keep only each image's size and SHA-256.
+    Hash,
 }
 
 /// Command-line names of [`ErrorStyle`].
@@ -90,6 +108,11 @@ fn main() -> ExitCode {
         test_keys: if cli.test_keys.is_empty() { defaults.test_keys } else { cli.test_keys },
         latency: Duration::from_millis(cli.latency_ms),
         verbose: cli.verbose,
+        rate_limit: (cli.rate_limit > 0).then_some(cli.rate_limit),
+        images: match cli.images {
+            CliImages::Keep => ImageStorage::Keep,
+            CliImages::Hash => ImageStorage::HashOnly,
+        },
     };
     let sandbox = match Sandbox::start(config) {
         Ok(s) => s,

@@ -23,9 +23,10 @@ use tokio::sync::watch;
 use crate::admin;
 use crate::config::SandboxConfig;
 use crate::inject::{Script, ScriptedAnswer};
+use crate::limit::RateWindow;
 use crate::request::{self, Summary};
 use crate::services;
-use crate::stats::{RecordedRequest, Stats};
+use crate::stats::{RecordedRequest, SandboxStats, Stats};
 use crate::store::{lock, Namespace, Store, StoredCustomer};
 
 /// Path of the storage endpoint (spec: `POST …/v3/stable/api/storage`).
@@ -48,6 +49,8 @@ pub(crate) struct AppState {
     pub stats: Arc<Stats>,
     /// Scripted answers that replace the emulated ones.
     pub script: Arc<Script>,
+    /// The request-rate limit, when configured.
+    pub limit: Option<Arc<RateWindow>>,
     /// `http://host:port`.
     pub base_url: String,
 }
@@ -59,6 +62,23 @@ impl AppState {
         lock(&self.store).clear();
         self.stats.reset();
         self.script.clear();
+        if let Some(limit) = &self.limit {
+            limit.clear();
+        }
+    }
+
+    /// Every counter, from the stats and the store.
+    pub(crate) fn stats(&self) -> SandboxStats {
+        let (created, updated) = lock(&self.store).counts();
+        SandboxStats {
+            requests: self.stats.requests(),
+            connections: self.stats.connections(),
+            rate_limited: self.stats.rate_limited(),
+            created,
+            updated,
+            per_second: self.stats.per_second(),
+            max_per_second: self.stats.max_per_second(),
+        }
     }
 }
 
@@ -103,8 +123,9 @@ impl Sandbox {
             TcpListener::from_std(std_listener)?
         };
         let state = AppState {
+            limit: config.rate_limit.filter(|n| *n > 0).map(|n| Arc::new(RateWindow::new(n))),
+            store: Arc::new(Mutex::new(Store::new(config.images))),
             config: Arc::new(config),
-            store: Arc::new(Mutex::new(Store::new())),
             stats: Arc::new(Stats::default()),
             script: Arc::new(Script::default()),
             base_url: format!("http://{addr}"),
@@ -144,6 +165,18 @@ impl Sandbox {
     /// accept loop. Lets tests check that a client reuses connections.
     pub fn connections(&self) -> u64 {
         self.state.stats.connections()
+    }
+
+    /// Every counter: requests (in total and per second), connections,
+    /// 429s of the rate limit, records created and updated.
+    pub fn stats(&self) -> SandboxStats {
+        self.state.stats()
+    }
+
+    /// A copy of every record of the test namespace (`test` true) or the
+    /// live one, in no particular order.
+    pub fn customers(&self, test: bool) -> Vec<StoredCustomer> {
+        lock(&self.state.store).all(Namespace::from_test_flag(test)).cloned().collect()
     }
 
     /// A copy of the record keyed by exactly `email` in the test namespace
@@ -262,6 +295,12 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
         Err(_) => return json_response(StatusCode::BAD_REQUEST, json!({"error": "body_read_failed"})),
     };
     app.stats.record(parts.method.as_str(), &parts.headers, body.clone());
+    if let Some(limit) = &app.limit {
+        if let Err(retry_after) = limit.admit(std::time::Instant::now()) {
+            app.stats.count_rate_limited();
+            return too_many_requests(limit.limit(), retry_after);
+        }
+    }
     if !app.config.latency.is_zero() {
         tokio::time::sleep(app.config.latency).await;
     }
@@ -322,6 +361,14 @@ fn is_length_limit(e: &axum::Error) -> bool {
 /// `status` with `value` as `application/json`.
 pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
     (status, Json(value)).into_response()
+}
+
+/// 429 from the rate limit, as a gateway answers it: `Retry-After` in whole seconds.
+fn too_many_requests(limit: u32, retry_after: u64) -> Response {
+    let body = crate::errors::storage_body(&format!("Too many requests: at most {limit} per second"));
+    let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, body);
+    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    resp
 }
 
 fn payload_too_large() -> Response {

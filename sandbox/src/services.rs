@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{self, Answer};
 use crate::request::{present, StorageRequest};
-use crate::store::{lock, ReviewStatus, Store, StoredCustomer, Upsert};
+use crate::store::{lock, ImageStorage, ReviewStatus, Store, StoredCustomer, Upsert};
 
 /// Signature shared by all services.
 pub(crate) type ServiceFn = fn(&StorageRequest, &Mutex<Store>) -> Answer;
@@ -45,6 +45,7 @@ pub(crate) fn dispatch(req: &StorageRequest, store: &Mutex<Store>) -> Answer {
 }
 
 const MSG_BAD_BASE64: &str = "Document image is not valid base64";
+const MSG_IMAGES_NOT_KEPT: &str = "Document images are not kept by this sandbox (it keeps only their hashes)";
 
 /// Spec *Service createOrUpdateCustomer*: creates the record if the e-mail is
 /// unknown in the namespace, else updates it (see [`crate::store`] for the
@@ -108,9 +109,13 @@ fn get_status(req: &StorageRequest, store: &Mutex<Store>) -> Answer {
 
 /// Spec *Service getDocumentImages*: like getStatus plus
 /// `target.documents.front`/`back` (back omitted if none was stored), the
-/// stored bytes in standard padded base64.
+/// stored bytes in standard padded base64. A sandbox that keeps only hashes
+/// ([`ImageStorage::HashOnly`]) answers 400 `QRY2` instead.
 fn get_document_images(req: &StorageRequest, store: &Mutex<Store>) -> Answer {
     let store = lock(store);
+    if store.images() == ImageStorage::HashOnly {
+        return errors::validation(MSG_IMAGES_NOT_KEPT);
+    }
     let Some(rec) = store.get(req.namespace, &req.email) else {
         return errors::email_not_found();
     };

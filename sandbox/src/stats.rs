@@ -2,8 +2,10 @@
 //! counters and the last request as received, for tests that check what a
 //! client actually sent (headers, raw body, connection reuse).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
@@ -25,6 +27,28 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
 }
 
+/// The counters, as returned by [`crate::Sandbox::stats`] and `GET /_sandbox/stats`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SandboxStats {
+    /// Storage requests received (any method, any outcome, 429s included).
+    pub requests: u64,
+    /// TCP connections accepted.
+    pub connections: u64,
+    /// Storage requests answered 429 by [`crate::SandboxConfig::rate_limit`].
+    pub rate_limited: u64,
+    /// Records created by createOrUpdateCustomer (both namespaces).
+    pub created: u64,
+    /// Records updated by createOrUpdateCustomer (both namespaces).
+    pub updated: u64,
+    /// Storage requests per second: element `i` counts those that arrived
+    /// `i` to `i + 1` seconds after the first one since start or reset (the
+    /// last element is a second still running or cut short).
+    pub per_second: Vec<u64>,
+    /// The most storage requests that arrived within any one second, over a
+    /// sliding window (the peak rate, wherever the second starts).
+    pub max_per_second: u64,
+}
+
 /// The recorded request with its body still shared (no copy until asked for).
 #[derive(Debug, Clone)]
 struct Recorded {
@@ -35,18 +59,71 @@ struct Recorded {
     body: Bytes,
 }
 
+/// Seconds of per-second counts kept (a day); later requests are still counted in the total.
+const MAX_SECONDS: usize = 86_400;
+
+/// Storage requests by the second they arrived in, counted from the first
+/// one since start or reset.
+#[derive(Debug, Default)]
+struct Timeline {
+    first: Option<Instant>,
+    per_second: Vec<u64>,
+    /// Arrivals within the last second, and the most ever seen in one second.
+    recent: VecDeque<Instant>,
+    max_per_second: u64,
+}
+
 /// Counters and last request, shared by the handlers and the [`crate::Sandbox`] handle.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     requests: AtomicU64,
     connections: AtomicU64,
+    rate_limited: AtomicU64,
+    timeline: Mutex<Timeline>,
     last: Mutex<Option<Recorded>>,
 }
 
 impl Stats {
-    /// Counts one request on the storage path (on arrival, before any check).
+    /// Counts one request on the storage path (on arrival, before any check),
+    /// in the total and in the second it arrived in.
     pub fn count_request(&self) {
         self.requests.fetch_add(1, Ordering::SeqCst);
+        let now = Instant::now();
+        let mut timeline = self.timeline.lock().unwrap_or_else(|e| e.into_inner());
+        let first = *timeline.first.get_or_insert(now);
+        let second = now.duration_since(first).as_secs() as usize;
+        if second < MAX_SECONDS {
+            if timeline.per_second.len() <= second {
+                timeline.per_second.resize(second + 1, 0);
+            }
+            timeline.per_second[second] += 1;
+        }
+        while timeline.recent.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            timeline.recent.pop_front();
+        }
+        timeline.recent.push_back(now);
+        timeline.max_per_second = timeline.max_per_second.max(timeline.recent.len() as u64);
+    }
+
+    /// The most storage requests that arrived within any one second (a sliding window).
+    pub fn max_per_second(&self) -> u64 {
+        self.timeline.lock().unwrap_or_else(|e| e.into_inner()).max_per_second
+    }
+
+    /// Counts one request answered 429 by the rate limit.
+    pub fn count_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Requests answered 429 by the rate limit so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(Ordering::SeqCst)
+    }
+
+    /// Storage requests per second: element `i` counts those that arrived
+    /// `i` to `i + 1` seconds after the first one (empty before any).
+    pub fn per_second(&self) -> Vec<u64> {
+        self.timeline.lock().unwrap_or_else(|e| e.into_inner()).per_second.clone()
     }
 
     /// Counts one accepted TCP connection.
@@ -89,10 +166,12 @@ impl Stats {
         })
     }
 
-    /// Zeroes both counters and forgets the last request.
+    /// Zeroes every counter and forgets the last request.
     pub fn reset(&self) {
         self.requests.store(0, Ordering::SeqCst);
         self.connections.store(0, Ordering::SeqCst);
+        self.rate_limited.store(0, Ordering::SeqCst);
+        *self.timeline.lock().unwrap_or_else(|e| e.into_inner()) = Timeline::default();
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }

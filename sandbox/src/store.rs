@@ -33,12 +33,50 @@ pub struct StoredCustomer {
     /// Every `target` attribute ever sent, latest value winning, except
     /// `documents`, `test_key` and `status`; includes `email`.
     pub fields: Map<String, Value>,
-    /// Decoded bytes of the front document image.
+    /// Decoded bytes of the front document image (empty when the sandbox
+    /// keeps only hashes, see [`ImageStorage`]).
     pub front: Vec<u8>,
-    /// Decoded bytes of the back document image, if one was ever sent.
+    /// Decoded bytes of the back document image, if one was ever sent
+    /// (`None` when the sandbox keeps only hashes).
     pub back: Option<Vec<u8>>,
+    /// The front image as received: decoded size and SHA-256 (kept in every mode).
+    pub front_digest: ImageDigest,
+    /// The back image as last received, if one was ever sent.
+    pub back_digest: Option<ImageDigest>,
     /// Sequential record id (per namespace, from 1001), used in `customer_link`.
     pub id: u64,
+    /// createOrUpdateCustomer calls that stored this record (1 = created, never updated).
+    pub upserts: u64,
+}
+
+/// What the sandbox keeps of an image in every mode: its decoded size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDigest {
+    /// Decoded size in bytes.
+    pub len: usize,
+    /// SHA-256 of the decoded bytes, lower-case hex.
+    pub sha256: String,
+}
+
+impl ImageDigest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> ImageDigest {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(bytes);
+        ImageDigest { len: bytes.len(), sha256: hash.iter().map(|b| format!("{b:02x}")).collect() }
+    }
+}
+
+/// What the sandbox keeps of the images it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImageStorage {
+    /// The decoded bytes, returned by getDocumentImages (the default).
+    #[default]
+    Keep,
+    /// Only each image's size and SHA-256 ([`ImageDigest`]): images are still
+    /// decoded and checked, but a batch larger than memory fits.
+    /// getDocumentImages answers 400 (`QRY2`, "Document images are not kept").
+    HashOnly,
 }
 
 /// Which half of the store a request works on.
@@ -146,12 +184,30 @@ impl Default for Records {
 pub struct Store {
     live: Records,
     test: Records,
+    images: ImageStorage,
+    created: u64,
+    updated: u64,
 }
 
 impl Store {
-    /// An empty store.
-    pub fn new() -> Store {
-        Store::default()
+    /// An empty store that keeps images as `images` says.
+    pub fn new(images: ImageStorage) -> Store {
+        Store { images, ..Store::default() }
+    }
+
+    /// What this store keeps of images.
+    pub fn images(&self) -> ImageStorage {
+        self.images
+    }
+
+    /// Records created and updated since the store was made or cleared (both namespaces).
+    pub fn counts(&self) -> (u64, u64) {
+        (self.created, self.updated)
+    }
+
+    /// Every record of `ns`, in no particular order.
+    pub fn all(&self, ns: Namespace) -> impl Iterator<Item = &StoredCustomer> {
+        self.records(ns).by_email.values()
     }
 
     fn records(&self, ns: Namespace) -> &Records {
@@ -176,10 +232,23 @@ impl Store {
     /// Creates or updates the record `u.email` in `ns` following the module
     /// rules; returns the stored record and which of the two happened.
     pub fn upsert(&mut self, ns: Namespace, u: Upsert) -> (&StoredCustomer, UpsertKind) {
+        let keep = self.images == ImageStorage::Keep;
+        let exists = self.records(ns).by_email.contains_key(&u.email);
+        if exists {
+            self.updated += 1;
+        } else {
+            self.created += 1;
+        }
         let records = self.records_mut(ns);
-        let Upsert { email, mut attributes, reference, front, back } = u;
+        let Upsert { email, mut attributes, reference, mut front, mut back } = u;
         attributes.insert("email".to_owned(), Value::String(email.clone()));
-        if records.by_email.contains_key(&email) {
+        let front_digest = ImageDigest::of(&front);
+        let back_digest = back.as_deref().map(ImageDigest::of);
+        if !keep {
+            front = Vec::new();
+            back = None;
+        }
+        if exists {
             let rec = records.by_email.get_mut(&email).expect("record checked just above");
             for (k, v) in attributes {
                 rec.fields.insert(k, v);
@@ -188,9 +257,12 @@ impl Store {
                 rec.reference = r;
             }
             rec.front = front;
-            if back.is_some() {
+            rec.front_digest = front_digest;
+            if back_digest.is_some() {
                 rec.back = back;
+                rec.back_digest = back_digest;
             }
+            rec.upserts += 1;
             (rec, UpsertKind::Updated)
         } else {
             let id = records.next_id;
@@ -202,7 +274,10 @@ impl Store {
                 fields: attributes,
                 front,
                 back,
+                front_digest,
+                back_digest,
                 id,
+                upserts: 1,
             };
             let rec = records.by_email.entry(email).or_insert(rec);
             (rec, UpsertKind::Created)
@@ -216,9 +291,10 @@ impl Store {
         Some(rec)
     }
 
-    /// Empties both namespaces and restarts both id counters at 1001.
+    /// Empties both namespaces, restarts both id counters at 1001 and zeroes
+    /// the created/updated counts (the image mode stays).
     pub fn clear(&mut self) {
-        *self = Store::default();
+        *self = Store::new(self.images);
     }
 }
 
@@ -245,7 +321,7 @@ mod tests {
 
     #[test]
     fn create_then_update_keeps_status_and_merges() {
-        let mut s = Store::new();
+        let mut s = Store::new(ImageStorage::Keep);
         let (rec, kind) = s.upsert(Namespace::Live, upsert("a@b.co", json!({"fn":"Ada","ln":"X"}), None, Some(b"bk")));
         assert_eq!(kind, UpsertKind::Created);
         assert_eq!(rec.id, 1001);
@@ -259,11 +335,27 @@ mod tests {
         assert_eq!(rec.id, 1001);
         assert_eq!(rec.back.as_deref(), Some(&b"bk"[..]));
         assert_eq!(Value::Object(rec.fields.clone()), json!({"fn":"Ada","ln":"Y","extra":1,"email":"a@b.co"}));
+        assert_eq!(rec.upserts, 2);
+        assert_eq!(s.counts(), (1, 1));
+    }
+
+    #[test]
+    fn hash_only_keeps_sizes_and_hashes_not_bytes() {
+        let mut s = Store::new(ImageStorage::HashOnly);
+        let (rec, _) = s.upsert(Namespace::Live, upsert("a@b.co", json!({}), None, Some(b"bk")));
+        assert!(rec.front.is_empty() && rec.back.is_none());
+        assert_eq!(rec.front_digest, ImageDigest::of(b"front"));
+        assert_eq!(rec.front_digest.len, 5);
+        // SHA-256("front"), computed independently (sha256sum).
+        assert_eq!(rec.front_digest.sha256, "2d8d693177ac44895fc02c009ec3f6af32e51eb00783c17000d7051d1662b93a");
+        assert_eq!(rec.back_digest.as_ref().map(|d| d.len), Some(2));
+        s.clear();
+        assert_eq!(s.images(), ImageStorage::HashOnly);
     }
 
     #[test]
     fn namespaces_are_apart_and_number_separately() {
-        let mut s = Store::new();
+        let mut s = Store::new(ImageStorage::Keep);
         s.upsert(Namespace::Live, upsert("a@b.co", json!({}), None, None));
         s.upsert(Namespace::Live, upsert("c@b.co", json!({}), None, None));
         let (rec, _) = s.upsert(Namespace::Test, upsert("a@b.co", json!({}), None, None));

@@ -101,11 +101,14 @@ fn customer_endpoint_decodes_plus_and_at() {
     assert_eq!(
         r.json(),
         json!({
-            "email": email, "reference": "ref-7", "status": "PENDING", "id": 1001,
+            "email": email, "reference": "ref-7", "status": "PENDING", "id": 1001, "upserts": 1,
             "target": {"fn": "Ada", "ln": "Example", "addr": "1 Test Way", "city": "Springfield",
                        "state": "IL", "zip": "62701", "dob": "19800214",
                        "email": email, "phone": "2175550100"},
             "front_len": 11, "back_len": 4,
+            // sha256sum of the bytes sent
+            "front_sha256": "488e4e03af74492f54eea7e74b044840d43529159e6437ca93e3466872806b22",
+            "back_sha256": "3d1f57c984978ef98a18378c8166c1cb8ede02c03eeb6aee7e2f121dfeee3e56",
         })
     );
     // literal '+' and '@' in the path work too

@@ -128,3 +128,22 @@ fn rejects_unknown_error_style() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(out.stdout, b"");
 }
+
+#[test]
+fn rate_limit_and_hash_only_images_from_the_command_line() {
+    let mut guard = Guard(spawn(&["--rate-limit", "2", "--images", "hash"], &[]));
+    let line = first_line(&mut guard.0);
+    let url = line.trim();
+    let upsert = |email: &str| post(url, &call("createOrUpdateCustomer", customer_target(email))).0;
+    assert_eq!([upsert("a@example.com"), upsert("b@example.com"), upsert("c@example.com")], [200, 200, 429]);
+    std::thread::sleep(std::time::Duration::from_millis(1050));
+    let (status, body) = post(url, &call("getDocumentImages", json!({"email": "a@example.com"})));
+    assert_eq!(status, 400, "{body}");
+    let base = url.trim_end_matches(dcams_sandbox::STORAGE_PATH);
+    let mut stats = agent().get(&format!("{base}/_sandbox/stats")).call().unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!((stats["requests"].as_u64(), stats["rate_limited"].as_u64()), (Some(4), Some(1)));
+    let mut customer = agent().get(&format!("{base}/_sandbox/customers/a%40example.com")).call().unwrap();
+    let customer: serde_json::Value = serde_json::from_str(&customer.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(customer["front_len"], json!(11));
+}

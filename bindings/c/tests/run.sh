@@ -1,17 +1,18 @@
 #!/bin/sh
 # run.sh — starts four dcams-sandbox instances (storage error style,
 # platform error style, one whose password holds `"`, `\` and `é`, and one
-# that answers after a delay), runs the C test program and a CLI smoke test
+# that answers after a delay), runs the C test programs (test_dcams, then
+# test_batch for dcams_client_upsert_batch) and a CLI smoke test
 # against them, and stops the sandboxes however the run ends. Called by the
 # Makefile:
 #
-#   SANDBOX=... BUILD=... DATA=... HEADER=... TEST_BIN=... CLI_BIN=... \
+#   SANDBOX=... BUILD=... DATA=... HEADER=... TEST_BIN=... CLI_BIN=... BATCH_BIN=... \
 #   [RUNNER="valgrind ..."] [TEST_FLAGS=--quick] sh tests/run.sh
 #
 # Exit status: 0 if everything passed; otherwise the first failing status.
 set -u
 
-: "${SANDBOX:?}" "${BUILD:?}" "${DATA:?}" "${HEADER:?}" "${TEST_BIN:?}" "${CLI_BIN:?}"
+: "${SANDBOX:?}" "${BUILD:?}" "${DATA:?}" "${HEADER:?}" "${TEST_BIN:?}" "${CLI_BIN:?}" "${BATCH_BIN:?}"
 RUNNER=${RUNNER:-}
 TEST_FLAGS=${TEST_FLAGS:-}
 # start_sandbox, and the traps that stop every sandbox however the run ends.
@@ -46,6 +47,11 @@ note $?
 echo "== test_dcams --platform (platform-style sandbox at $platform_url)"
 # shellcheck disable=SC2086
 $RUNNER "$TEST_BIN" --url "$platform_url" --data "$DATA" --header "$HEADER" --platform
+note $?
+
+echo "== test_batch (dcams_client_upsert_batch, storage-style sandbox)"
+# shellcheck disable=SC2086
+$RUNNER "$BATCH_BIN" --url "$storage_url" --data "$DATA" $TEST_FLAGS
 note $?
 
 # ---- CLI smoke test: the sample run exactly as a user would run it ----------

@@ -1000,6 +1000,73 @@ static void test_rule_getters(void)
     covered("dcams_json_get_bool");
 }
 
+/* dcams_client_upsert_batch: failures before any record leave the summary
+ * untouched and set out_error; success sets out_error to NULL and writes it.
+ * Its records and callbacks: test_batch.c. */
+static int32_t count_callback(void *userdata, size_t index, dcams_code code, const char *json,
+                              const dcams_call_meta *meta)
+{
+    (void)index;
+    (void)code;
+    (void)json;
+    (void)meta;
+    ++*(int *)userdata;
+    return 0;
+}
+
+static void test_rule_batch(void)
+{
+    dcams_client *client = new_client(g_config);
+    dcams_batch_summary summary = DCAMS_BATCH_SUMMARY_INIT, before;
+    dcams_batch_options options = DCAMS_BATCH_OPTIONS_INIT;
+    const dcams_customer *none[1] = {NULL};
+    int calls = 0;
+    char *err;
+
+    section("ABI rule: dcams_client_upsert_batch (sentinels)");
+    summary.records = 777;
+    before = summary;
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, none, 1, NULL, NULL, &calls, &summary, &err),
+               DCAMS_ERR_NULL_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_NULL_ARGUMENT);
+    CHECK_HAS(err, "callback");
+    CHECK(memcmp(&summary, &before, sizeof summary) == 0);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, NULL, 3, NULL, count_callback, &calls, &summary, &err),
+               DCAMS_ERR_NULL_ARGUMENT, err);
+    CHECK_HAS(err, "customers");
+    dcams_string_free(err);
+    options.struct_size = 4;
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, none, 1, &options, count_callback, &calls, &summary, &err),
+               DCAMS_ERR_INVALID_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_INVALID_ARGUMENT);
+    dcams_string_free(err);
+    options.struct_size = sizeof options;
+    options.concurrency = 5000;
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, none, 1, &options, count_callback, &calls, &summary, &err),
+               DCAMS_ERR_INVALID_ARGUMENT, err);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, none, 1, NULL, count_callback, &calls, NULL, &err),
+               DCAMS_ERR_NULL_ARGUMENT, err);
+    CHECK_HAS(err, "out_summary");
+    dcams_string_free(err);
+    CHECK(memcmp(&summary, &before, sizeof summary) == 0 && calls == 0);
+    /* Success: one NULL element is one failed record, reported; out_error NULL. */
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_client_upsert_batch(client, none, 1, NULL, count_callback, &calls, &summary, &err),
+               DCAMS_OK, err);
+    CHECK(err == NULL);
+    CHECK(calls == 1 && summary.records == 1 && summary.failed == 1 && summary.attempts == 0);
+    CHECK(summary.struct_size == sizeof summary);
+    covered("dcams_client_upsert_batch");
+    dcams_client_free(client);
+}
+
 /* Every function the header declares was covered by the tests above, and
  * every name marked covered is declared (no typo hides a gap). Run last. */
 static void test_header_coverage(void)
@@ -2246,6 +2313,7 @@ int main(int argc, char **argv)
         test_rule_handles();
         test_rule_services();
         test_rule_getters();
+        test_rule_batch();
         test_header_coverage();
         test_null_arguments();
         test_utf8_and_json();

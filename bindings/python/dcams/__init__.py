@@ -11,6 +11,7 @@ overrides it (see ``dcams._lib`` for the whole lookup order).
 
 from ._lib import lib_path as library_path, lib_version as library_version
 from ._origin import VERSION as _VERSION
+from .batch import BatchProgress, BatchResult
 from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     BadRequestError,
@@ -48,6 +49,8 @@ __all__ = [
     "library_version",
     "DEFAULT_ENDPOINT",
     "Client",
+    "BatchResult",
+    "BatchProgress",
     "Status",
     "Code",
     "CallMeta",

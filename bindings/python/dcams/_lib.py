@@ -35,8 +35,10 @@ import ctypes.util
 import os
 from ctypes import (
     POINTER,
+    CFUNCTYPE,
     Structure,
     c_char_p,
+    c_double,
     c_int32,
     c_int64,
     c_size_t,
@@ -120,6 +122,41 @@ class dcams_call_meta(Structure):
     ]
 
 
+class dcams_batch_options(Structure):
+    """``struct dcams_batch_options`` (versioned; zero members are defaults)."""
+
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("concurrency", c_uint32),
+        ("rate", c_double),
+        ("burst", c_uint32),
+    ]
+
+
+class dcams_batch_summary(Structure):
+    """``struct dcams_batch_summary`` (versioned), written by ``dcams_client_upsert_batch``."""
+
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("stopped", c_int32),
+        ("records", c_uint64),
+        ("succeeded", c_uint64),
+        ("created", c_uint64),
+        ("updated", c_uint64),
+        ("failed", c_uint64),
+        ("attempts", c_uint64),
+        ("rate_limited", c_uint64),
+        ("bytes_sent", c_uint64),
+        ("elapsed_ms", c_uint64),
+        ("learned_rate", c_double),
+    ]
+
+
+#: ``dcams_batch_callback``: ``(userdata, index, code, json, meta) -> int32_t``
+#: (non-zero stops the batch). Called on libdcams's threads; ctypes takes the
+#: GIL for it.
+dcams_batch_callback = CFUNCTYPE(c_int32, c_void_p, c_size_t, c_int32, c_char_p, POINTER(dcams_call_meta))
+
 S = TypeVar("S", bound=Structure)
 
 
@@ -151,6 +188,20 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
         "dcams_client_upsert",
         dcams_code_t,
         [client_p, POINTER(dcams_customer), call_p, out_string, out_string],
+    ),
+    (
+        "dcams_client_upsert_batch",
+        dcams_code_t,
+        [
+            client_p,
+            POINTER(POINTER(dcams_customer)),
+            c_size_t,
+            POINTER(dcams_batch_options),
+            dcams_batch_callback,
+            c_void_p,
+            POINTER(dcams_batch_summary),
+            out_string,
+        ],
     ),
     ("dcams_client_get_status", dcams_code_t, [client_p, c_char_p, call_p, out_string, out_string]),
     (
@@ -345,6 +396,9 @@ __all__ = [
     "check",
     "code_name",
     "dcams_call",
+    "dcams_batch_callback",
+    "dcams_batch_options",
+    "dcams_batch_summary",
     "dcams_call_meta",
     "dcams_client",
     "dcams_config",

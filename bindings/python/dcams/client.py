@@ -9,7 +9,7 @@ import json
 import os
 import threading
 from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint8, c_void_p
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _lib
@@ -34,6 +34,9 @@ from .errors import (
     error_from_json,
 )
 from .results import CallMeta, ImagesResult, JsonReply, Status, StatusResult, UpsertResult
+
+if TYPE_CHECKING:
+    from .batch import BatchProgress, BatchResult
 
 #: The library's documented default endpoint (used for ``repr`` only).
 DEFAULT_ENDPOINT = "https://dcams.app/v3/stable/api/storage"
@@ -193,6 +196,36 @@ def _document(value: object, what: str, keep: List[object]) -> Optional[dcams_do
         f"{what} must be a path (str or os.PathLike) or image bytes (bytes, bytearray, "
         f"memoryview), not {type(value).__name__}"
     )
+
+
+#: The attribute names of a customer, as the service names them.
+CUSTOMER_FIELDS = ("fn", "ln", "addr", "city", "state", "zip", "dob", "phone")
+
+
+def customer_struct(
+    email: object,
+    front: object,
+    back: object,
+    fields: Mapping[str, object],
+    reference: object,
+    test_key: object,
+    keep: List[object],
+) -> dcams_customer:
+    """A ``dcams_customer`` (and its documents, appended to ``keep`` with
+    every buffer it points to; hold ``keep`` until the C call returns).
+    ``fields``: the attributes of :data:`CUSTOMER_FIELDS`, ``None`` for absent."""
+    c = new_struct(dcams_customer)
+    c.email = _required_text(email, "email")
+    for name in CUSTOMER_FIELDS:
+        setattr(c, name, _text(fields.get(name), name))
+    c.reference = _text(reference, "reference")
+    c.test_key = _text(test_key, "test_key")
+    for side, value in (("front", front), ("back", back)):
+        doc = _document(value, f"documents.{side}", keep)
+        if doc is not None:
+            keep.append(doc)
+            setattr(c, side, ctypes.pointer(doc))
+    return c
 
 
 def _json_default(value: object) -> object:
@@ -539,31 +572,36 @@ class Client:
         ``.field``) before any traffic for a bad e-mail, dob or image.
         """
         keep: List[object] = []
-        c = new_struct(dcams_customer)
-        c.email = _required_text(email, "email")
-        c.fn = _text(fn, "fn")
-        c.ln = _text(ln, "ln")
-        c.addr = _text(addr, "addr")
-        c.city = _text(city, "city")
-        c.state = _text(state, "state")
-        c.zip = _text(zip, "zip")
-        c.dob = _text(dob, "dob")
-        c.phone = _text(phone, "phone")
-        c.reference = _text(reference, "reference")
-        c.test_key = _text(test_key, "test_key")
-        front_doc = _document(front, "documents.front", keep)
-        back_doc = _document(back, "documents.back", keep)
-        if front_doc is not None:
-            c.front = ctypes.pointer(front_doc)
-        if back_doc is not None:
-            c.back = ctypes.pointer(back_doc)
+        fields = dict(fn=fn, ln=ln, addr=addr, city=city, state=state, zip=zip, dob=dob, phone=phone)
+        c = customer_struct(email, front, back, fields, reference, test_key, keep)
         try:
             text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms)
         finally:
             # Only now may the buffers go; drop them before raising, so a
             # traceback holding this frame does not keep a bytearray exported.
-            del c, keep, front_doc, back_doc
+            del c, keep
         return UpsertResult.from_reply(_parse_reply(text), meta)
+
+    def upsert_many(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 4,
+        rate: Optional[float] = None,
+        burst: int = 1,
+        progress: Union[None, bool, Callable[[BatchProgress], None]] = None,
+        window: int = 1024,
+    ) -> Iterator[BatchResult]:
+        """createOrUpdateCustomer for every record, ``concurrency`` at a
+        time on libdcams's threads, yielding a :class:`BatchResult` (with
+        the record's input ``index``) as each finishes; see
+        :func:`dcams.batch.upsert_many` for the records, the pacing,
+        ``progress`` and ``window``."""
+        from .batch import upsert_many
+
+        return upsert_many(
+            self, records, concurrency=concurrency, rate=rate, burst=burst, progress=progress, window=window
+        )
 
     def call_json(
         self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None

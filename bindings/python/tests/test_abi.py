@@ -12,7 +12,7 @@ import ctypes
 import re
 import shutil
 import subprocess
-from ctypes import POINTER, c_char_p, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -31,6 +31,7 @@ _SCALARS = {
     "uint64_t": c_uint64,
     "size_t": c_size_t,
     "uint8_t": c_uint8,
+    "double": c_double,
     # fixed-width result types (the header's typedefs to int32_t)
     "dcams_code": c_int32,
     "dcams_status": c_int32,
@@ -60,12 +61,13 @@ def ctypes_of(c_type: str) -> Any:
     class of the header's name, behind as many ``POINTER`` as stars.
     """
     const = c_type.startswith("const ")
-    base = c_type.replace("const ", "").replace("struct ", "")
+    # `const` anywhere (`const struct dcams_customer *const *` is an array of pointers).
+    base = re.sub(r"\bconst\b|\bstruct\b", "", c_type).replace(" ", "")
     stars = base.count("*")
     base = base.replace("*", "").strip()
     if base == "void":
-        assert stars == 0, c_type
-        return None
+        assert stars <= 1, c_type
+        return c_void_p if stars else None
     if base == "char":
         assert stars in (1, 2), c_type
         if stars == 2:
@@ -112,7 +114,13 @@ def test_the_header_parses():
     functions = header_functions()
     assert len(functions) == len(re.findall(r"\bdcams_\w+\(", _code_only()))
     assert {"dcams_client_upsert", "dcams_call_get_meta", "dcams_images_front", "dcams_version"} <= set(functions)
-    assert set(header_structs()) == {"dcams_call_meta", "dcams_document", "dcams_customer"}
+    assert set(header_structs()) == {
+        "dcams_call_meta",
+        "dcams_document",
+        "dcams_customer",
+        "dcams_batch_options",
+        "dcams_batch_summary",
+    }
     assert {"dcams_client", "dcams_config", "dcams_call", "dcams_images"} <= set(header_opaque_types())
 
 

@@ -1,0 +1,55 @@
+//! The operator's single-record commands against an in-process sandbox.
+
+mod common;
+
+use common::*;
+use dcams_sandbox::SandboxConfig;
+
+#[test]
+fn upsert_status_set_status_and_images() {
+    let sb = start(SandboxConfig::default());
+    let dir = temp_dir("ops");
+    let front = data("passport-td3.jpg");
+    let back = data("passport-td2.png");
+    let out = run(
+        &sb,
+        &[
+            "upsert",
+            "--email",
+            "ada@example.com",
+            "--fn",
+            "Ada",
+            "--dob",
+            "19800214",
+            "--front",
+            front.to_str().unwrap(),
+            "--back",
+            back.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((reply["type"].as_str(), reply["target"]["fn"].as_str()), (Some("createCustomer"), Some("Ada")));
+
+    let out = run(&sb, &["set-status", "ada@example.com", "PASS"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&sb, &["status", "ada@example.com"]);
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply["status"], "PASS");
+
+    let (f, b) = (dir.join("f.jpg"), dir.join("b.png"));
+    let out = run(&sb, &["images", "ada@example.com", "--front", f.to_str().unwrap(), "--back", b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&f).unwrap(), std::fs::read(&front).unwrap());
+    assert_eq!(std::fs::read(&b).unwrap(), std::fs::read(&back).unwrap());
+    assert!(!text(&out.stdout).contains("/9j/"), "no image in the printed reply");
+
+    // A failed call: exit 2, the code name on stderr.
+    let out = run(&sb, &["status", "nobody@example.com"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("DCAMS_ERR_NOT_FOUND"), "{}", text(&out.stderr));
+    let out = run(&sb, &["upsert", "--email", "x@example.com", "--dob", "1980", "--front", front.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("DCAMS_ERR_VALIDATION (dob)"), "{}", text(&out.stderr));
+    assert_eq!(run(&sb, &["set-status", "ada@example.com", "DONE"]).status.code(), Some(1));
+}
