@@ -3,7 +3,7 @@
 #   make demo       build, start the local sandbox, upsert from C then Python, read back
 #   make test       every test: hygiene (fmt, clippy, rustdoc), Rust (unit, integration,
 #                   fault matrix, C-ABI and header tests), fuzz targets (build), C (plain,
-#                   Valgrind, ASan/UBSan), C++, Python (installed wheel, mypy), demo,
+#                   Valgrind, ASan/UBSan), C++, Python (installed wheel, mypy), Spark, demo,
 #                   README examples, install (make install and cargo cinstall)
 #   make build      the release library, the sandbox and the C sample
 #   make install    what `make build` made, under PREFIX (default /usr/local); runs no
@@ -80,9 +80,9 @@ uninstall:
 # Tests. CI starts nothing: what a test needs is installed here.
 
 .PHONY: test-hygiene test-rust test-fuzz-build test-c test-cpp test-python test-demo test-readme \
-        test-install test-tools test-faults cargo-c
+        test-install test-tools test-faults cargo-c test-spark
 
-test: test-hygiene test-rust test-fuzz-build build test-c test-cpp test-python test-demo test-readme test-install
+test: test-hygiene test-rust test-fuzz-build build test-c test-cpp test-python test-spark test-demo test-readme test-install
 	@echo "make test: all suites passed"
 
 # Formatting (the committed rustfmt.toml), clippy with warnings denied, rustdoc with warnings
@@ -115,6 +115,11 @@ test-cpp: build test-tools
 # The Python package as a user gets it: a wheel installed into a venv under target/.
 test-python: build
 	$(MAKE) -C bindings/python test SANDBOX=$(CURDIR)/$(SANDBOX)
+
+# The Spark example in local[2] against the sandbox (pyspark into the test venv, Java 17
+# from Debian's openjdk-17-jre-headless when missing).
+test-spark: build
+	$(MAKE) -C bindings/python test-spark SANDBOX=$(CURDIR)/$(SANDBOX)
 
 test-demo: build
 	scripts/check-demo.sh
