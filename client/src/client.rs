@@ -10,6 +10,8 @@ use super::config::{Config, Secret};
 use super::customer::Customer;
 use super::document::{check, Checked, Source};
 use super::error::{Error, ErrorKind};
+use super::events::{self, Failure, HostPort, MaskedEmail, NotRetried};
+use super::log::CallLog;
 use super::meta::CallMeta;
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
@@ -30,6 +32,10 @@ pub struct Client {
     agent: Agent,
     /// `host:port` of the proxy in use, named in connection errors.
     proxy: Option<String>,
+    /// `host:port` of the endpoint, named in log events.
+    host: HostPort,
+    /// The dispatcher of the log sink, when one is configured.
+    log: Option<CallLog>,
 }
 
 impl std::fmt::Debug for Client {
@@ -47,7 +53,10 @@ impl Client {
     pub fn new(config: Config) -> Result<Client, Error> {
         config.check()?;
         let (agent, proxy) = transport::agent(&config)?;
-        Ok(Client { config, agent, proxy })
+        let uri: ureq::http::Uri =
+            config.endpoint.parse().map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
+        let log = config.log.clone().map(|sink| CallLog::new(sink, config.log_level));
+        Ok(Client { host: HostPort::of(&uri), log, config, agent, proxy })
     }
 
     /// A client configured from the environment only ([`Config::from_env`]).
@@ -65,7 +74,7 @@ impl Client {
     ///
     /// Errors: any [`ErrorKind`] but `InvalidJson`.
     pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
-        self.execute(&Request::upsert(customer)).map(UpsertReply::from_parsed)
+        self.call(&Request::upsert(customer), |p| Ok(UpsertReply::from_parsed(p)))
     }
 
     /// getStatus (spec: "Service getStatus"): the status and stored attributes.
@@ -73,7 +82,7 @@ impl Client {
     /// Errors: `Validation` (email), `NotFound`, then any service, transport
     /// or response kind.
     pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
-        self.execute(&Request::get_status(email)).map(StatusReply::from_parsed)
+        self.call(&Request::get_status(email), |p| Ok(StatusReply::from_parsed(p)))
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
@@ -99,7 +108,7 @@ impl Client {
     ///
     /// Errors: as [`Client::get_status`].
     pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
-        self.execute(&Request::update_status(email, status)).map(StatusReply::from_parsed)
+        self.call(&Request::update_status(email, status), |p| Ok(StatusReply::from_parsed(p)))
     }
 
     /// Sends a documented request body (spec: "Request envelope") and returns
@@ -120,7 +129,7 @@ impl Client {
     /// Errors: `Validation`, `File`, `Config` (no credentials) before any
     /// traffic, then any service, transport or response kind.
     pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
-        self.execute(request).map(|parsed| parsed.reply)
+        self.call(request, |p| Ok(p.reply))
     }
 
     /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
@@ -128,33 +137,65 @@ impl Client {
     ///
     /// Errors: as [`Client::get_document_images`].
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
-        self.execute(request).and_then(|parsed| {
-            let meta = parsed.reply.meta;
-            ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
-        })
+        self.call(request, decode_images)
     }
 
     /// [`Client::send_images`], writing the images to files as
     /// [`Client::save_document_images`] does.
     pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
-        let images = self.send_images(request)?;
-        images.write_to(front, back).map_err(|e| e.with_meta(images.raw.meta))?;
-        Ok(images.raw)
+        self.call(request, |parsed| {
+            let images = decode_images(parsed)?;
+            images.write_to(front, back).map_err(|e| e.with_meta(images.raw.meta))?;
+            Ok(images.raw)
+        })
     }
 
-    /// Runs one call and records what it did in the reply's or the error's [`CallMeta`].
-    fn execute(&self, request: &Request<'_>) -> Result<Parsed, Error> {
+    /// One call as every public method makes it: under the client's log
+    /// dispatcher (if any) on this thread, the exchange ([`Client::execute`]),
+    /// then `finish` on the reply, and the outcome logged.
+    fn call<T>(&self, request: &Request<'_>, finish: impl FnOnce(Parsed) -> Result<T, Error>) -> Result<T, Error> {
+        let call = || {
+            let (result, meta) = self.execute(request);
+            let result = result.and_then(|parsed| {
+                let status = parsed.reply.http_status;
+                finish(parsed).map(|t| (t, status))
+            });
+            match result {
+                Ok((t, status)) => {
+                    events::finished_ok(request.service, status, meta.attempts, meta.elapsed);
+                    Ok(t)
+                }
+                Err(e) => {
+                    events::finished_err(request.service, e.kind(), e.http_status(), meta.attempts, meta.elapsed);
+                    Err(e)
+                }
+            }
+        };
+        match &self.log {
+            Some(log) => log.run(call),
+            None => call(),
+        }
+    }
+
+    /// Runs one exchange and records what it did in the reply's or the error's
+    /// [`CallMeta`] (also returned, for the outcome event).
+    fn execute(&self, request: &Request<'_>) -> (Result<Parsed, Error>, CallMeta) {
         let started = Instant::now();
         let mut meta = CallMeta::default();
+        if events::debug_enabled() {
+            let timeout = request.timeout.unwrap_or(self.config.timeout);
+            events::call_started(request.service, request.email.as_deref().map(MaskedEmail::new).as_ref(), timeout);
+        }
         let result = self.run(request, started, &mut meta);
         meta.elapsed = started.elapsed();
-        match result {
+        let result = match result {
             Ok(mut parsed) => {
                 parsed.reply.meta = meta;
                 Ok(parsed)
             }
             Err(e) => Err(e.with_meta(meta)),
-        }
+        };
+        (result, meta)
     }
 
     /// Checks once, then makes attempts until one succeeds, the error is
@@ -178,6 +219,13 @@ impl Client {
         let format = self.config.check_image_format;
         let mut front = request.front.as_deref().map(|d| check("documents.front", d, format)).transpose()?;
         let mut back = request.back.as_deref().map(|d| check("documents.back", d, format)).transpose()?;
+        if events::debug_enabled() {
+            for (field, doc) in [("documents.front", &front), ("documents.back", &back)] {
+                if let Some(digest) = doc.as_ref().and_then(Checked::digest) {
+                    events::document(field, &digest);
+                }
+            }
+        }
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
         // The failure that caused the retry in progress.
@@ -197,23 +245,36 @@ impl Client {
                 };
             meta.attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
+            let attempt_started = Instant::now();
             let error = match self.attempt(&credentials, request, sources, remaining, meta) {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
+            let failure = match error.http_status() {
+                Some(status) => Failure::Status(status),
+                None => Failure::Kind(error.kind()),
+            };
+            events::attempt_failed(failure, attempt_started.elapsed());
             let hint = error.retry_hint();
-            if hint == RetryHint::Never || meta.attempts > self.config.retries {
+            if hint == RetryHint::Never {
+                events::not_retried(failure, NotRetried::NotRetryable);
+                return Err(error);
+            }
+            if meta.attempts > self.config.retries {
+                events::not_retried(failure, NotRetried::RetriesUsed);
                 return Err(error);
             }
             let wait = pause(hint, self.config.retry_backoff, meta.attempts);
             // checked_add: a huge Retry-After must not overflow the clock.
             if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
+                events::not_retried(failure, NotRetried::Deadline);
                 return Err(error.add_detail(&format!(
                     "not retried: waiting {} ms would pass the {} ms deadline",
                     wait.as_millis(),
                     timeout.as_millis()
                 )));
             }
+            events::retry(failure, wait, meta.attempts + 1, self.config.retries + 1);
             std::thread::sleep(wait);
             previous = Some(error);
         }
@@ -245,7 +306,7 @@ impl Client {
         if let Some(key) = c.test_key {
             builder.field_str("test_key", key);
         }
-        let mut body = match front {
+        let body = match front {
             Some(front) => builder.documents(front, back),
             None => builder.finish(),
         };
@@ -253,6 +314,9 @@ impl Client {
         meta.request_bytes = body.len();
         meta.http_status = None;
         meta.response_bytes = 0;
+        let started = Instant::now();
+        events::attempt_started(r.service, &self.host, meta.attempts, self.config.retries + 1, body.len());
+        let mut body = Sent { len: body.len(), body, sent: 0, started };
 
         let response = self
             .agent
@@ -262,7 +326,7 @@ impl Client {
             .build()
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
-            .header("Content-Length", body.len().to_string())
+            .header("Content-Length", body.len.to_string())
             .send(SendBody::from_reader(&mut body));
         let mut response = response.map_err(|e| self.transport_error(e))?;
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -280,6 +344,7 @@ impl Client {
             .read_to_vec()
             .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
         meta.response_bytes = bytes.len() as u64;
+        events::response(head.status, started.elapsed(), meta.response_bytes);
         classify(&head, bytes, &secrets)
     }
 
@@ -291,6 +356,34 @@ impl Client {
             }
             _ => e,
         }
+    }
+}
+
+/// getDocumentImages' reply with its images decoded.
+fn decode_images(parsed: Parsed) -> Result<ImagesReply, Error> {
+    let meta = parsed.reply.meta;
+    ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
+}
+
+/// The request body as the transport reads it, noting when its last byte
+/// was handed over ("request sent").
+struct Sent<R> {
+    body: R,
+    len: u64,
+    sent: u64,
+    started: Instant,
+}
+
+impl<R: std::io::Read> std::io::Read for Sent<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.body.read(out)?;
+        let before = self.sent;
+        self.sent += n as u64;
+        // The transport stops reading at Content-Length: the end is that count, not a 0 read.
+        if before < self.len && self.sent >= self.len {
+            events::request_sent(self.sent, self.started.elapsed());
+        }
+        Ok(n)
     }
 }
 

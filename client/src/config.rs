@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
 use super::error::{Error, ErrorKind};
+use super::log::{LogLevel, LogSink};
 
 /// The production endpoint of the storage API (spec: "Transport").
 pub const DEFAULT_ENDPOINT: &str = "https://dcams.app/v3/stable/api/storage";
@@ -162,6 +163,10 @@ pub struct Config {
     /// Allow `http://` to a non-loopback host, sending the password in clear
     /// text. Default false. Never set this outside a closed test network.
     pub danger_allow_plain_http: bool,
+    /// Where this client's log events go (see [`LogSink`]); none by default.
+    pub log: Option<LogSink>,
+    /// The least severe events [`log`](Config::log) receives (default info).
+    pub log_level: LogLevel,
 }
 
 impl Default for Config {
@@ -188,6 +193,8 @@ impl Default for Config {
             max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             check_image_format: true,
             danger_allow_plain_http: false,
+            log: None,
+            log_level: LogLevel::Info,
         }
     }
 }
@@ -216,6 +223,7 @@ struct Patch {
     max_idle_connections: Option<usize>,
     check_image_format: Option<bool>,
     danger_allow_plain_http: Option<bool>,
+    log_level: Option<LogLevel>,
 }
 
 /// Configuration members by name, applied in order over the environment
@@ -228,8 +236,10 @@ struct Patch {
 /// `"no_proxy"`: bool, `"connect_timeout_ms"`, `"send_timeout_ms"`,
 /// `"response_timeout_ms"`, `"timeout_ms"`, `"retries"`, `"retry_backoff_ms"`,
 /// `"max_response_bytes"`, `"max_idle_connections"`: non-negative integers,
-/// `"check_image_format"`, `"danger_allow_plain_http"`: bool. Each is the
-/// [`Config`] field of the same name (`_ms` members in milliseconds).
+/// `"check_image_format"`, `"danger_allow_plain_http"`: bool, `"log_level"`:
+/// `"error"`, `"warn"`, `"info"`, `"debug"` or `"trace"` (what the log sink
+/// receives; the sink itself is set with [`Settings::set_log_sink`]). Each is
+/// the [`Config`] field of the same name (`_ms` members in milliseconds).
 /// `proxy` beats `no_proxy`, which beats the environment.
 ///
 /// The same table serves the JSON configuration object ([`Settings::from_json`])
@@ -238,6 +248,7 @@ struct Patch {
 #[derive(Default, Clone)]
 pub struct Settings {
     patches: Vec<Patch>,
+    log: Option<LogSink>,
 }
 
 impl fmt::Debug for Settings {
@@ -275,7 +286,7 @@ impl Settings {
             return Err(invalid("configuration must be a JSON object".to_owned()));
         }
         let patch = Patch::deserialize(value).map_err(|e| invalid(format!("configuration: {}", describe(&e))))?;
-        Ok(Settings { patches: vec![patch] })
+        Ok(Settings { patches: vec![patch], log: None })
     }
 
     fn set(&mut self, name: &str, value: serde_json::Value, kind: &str) -> Result<(), Error> {
@@ -291,7 +302,7 @@ impl Settings {
     }
 
     /// Sets a string member (`endpoint`, `user`, `pass`, `test_key`,
-    /// `ca_file`, `ca_bundle`, `proxy`).
+    /// `ca_file`, `ca_bundle`, `proxy`, `log_level`).
     ///
     /// Errors: `InvalidJson` for an unknown member or one that is not a string.
     pub fn set_str(&mut self, name: &str, value: &str) -> Result<(), Error> {
@@ -315,6 +326,12 @@ impl Settings {
         self.set(name, value.into(), "a boolean")
     }
 
+    /// Sends the clients' log events to `sink` (their level is the member
+    /// `log_level`, default info); replaces an earlier sink.
+    pub fn set_log_sink(&mut self, sink: LogSink) {
+        self.log = Some(sink);
+    }
+
     /// The configuration: [`Config::from_env`] (or [`Config::default`] when
     /// `environment` is false), then every member in the order set.
     ///
@@ -324,6 +341,9 @@ impl Settings {
         let mut config = if environment { Config::from_env()? } else { Config::default() };
         for patch in &self.patches {
             config.apply(patch.clone());
+        }
+        if let Some(sink) = &self.log {
+            config.log = Some(sink.clone());
         }
         Ok(config)
     }
@@ -436,6 +456,9 @@ impl Config {
         if let Some(v) = p.danger_allow_plain_http {
             self.danger_allow_plain_http = v;
         }
+        if let Some(v) = p.log_level {
+            self.log_level = v;
+        }
     }
 
     /// Checks the configuration can be used: a parseable `http(s)` endpoint,
@@ -531,6 +554,21 @@ mod tests {
         let mut c = Config { endpoint: "http://10.0.0.1/x".into(), ..Config::default() };
         c.danger_allow_plain_http = true;
         assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn log_level_is_a_member_and_the_sink_is_set_apart() {
+        let c = Config::from_json(Some(r#"{"environment":false,"log_level":"trace"}"#)).unwrap();
+        assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Trace, false));
+        let e = Config::from_json(Some(r#"{"log_level":"loud"}"#)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        let mut s = Settings::new();
+        s.set_bool("environment", false).unwrap();
+        s.set_str("log_level", "debug").unwrap();
+        s.set_log_sink(LogSink::new(|_| {}));
+        let c = s.config().unwrap();
+        assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Debug, true));
+        assert_eq!(Config::default().log_level, LogLevel::Info);
     }
 
     #[test]

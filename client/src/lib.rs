@@ -14,6 +14,8 @@
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
 //! - [`Error`], [`ErrorKind`]: every failure.
+//! - [`LogSink`], [`LogLevel`]: what each call does, as redacted log events
+//!   delivered on the calling thread (see [`Config::log`]).
 //!
 //! The contract is the public DCAMS storage documentation, restated in
 //! `docs/dcams-storage-api.md`; its section names ("Transport", "Service
@@ -39,6 +41,8 @@ mod config;
 mod customer;
 mod document;
 mod error;
+mod events;
+mod log;
 mod meta;
 mod reply;
 mod request;
@@ -56,6 +60,7 @@ pub use config::{
 pub use customer::{Customer, Service};
 pub use document::Document;
 pub use error::{Error, ErrorKind};
+pub use log::{LogLevel, LogRecord, LogSink};
 pub use meta::CallMeta;
 pub use reply::{ImagesReply, ReviewStatus, StatusReply, UpsertKind, UpsertReply};
 pub use request::Request;
