@@ -11,7 +11,6 @@ use ureq::config::Config as AgentConfig;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
 
-use super::client::USER_AGENT;
 use super::config::{is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
 
@@ -43,7 +42,7 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         // Never re-send a POST carrying credentials somewhere else.
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .user_agent(USER_AGENT)
+        .user_agent(config.user_agent())
         .build();
     Ok((agent_config.into(), via))
 }

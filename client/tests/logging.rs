@@ -300,3 +300,16 @@ fn trace_level_lifecycle_logs_no_secret_and_no_attribute_in_clear() {
     let found = forbidden_in(&planted, &forbidden, &images_b64);
     assert_eq!(found.len(), 2, "{found:?}");
 }
+
+#[test]
+fn the_user_agent_carries_the_application_token() {
+    let sb = sandbox();
+    let client =
+        Client::new(Config { app_name: Some("acme-kyc".into()), app_version: Some("4.2.1".into()), ..config(&sb) })
+            .unwrap();
+    let _ = client.get_status("nobody@example.com");
+    let ua = sb.last_request().unwrap().user_agent.unwrap();
+    assert_eq!(ua, format!("dcams/{} acme-kyc/4.2.1", env!("CARGO_PKG_VERSION")));
+    let e = Client::new(Config { app_name: Some("acme kyc".into()), ..config(&sb) }).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
