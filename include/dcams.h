@@ -214,6 +214,46 @@ typedef int32_t dcams_status;
 #endif // __cplusplus
 
 /**
+ * Log levels, for `dcams_config_set_log_callback` and the callback's
+ * `level` argument: a callback set at a level receives the events of that
+ * level and the more severe ones.
+ */
+enum dcams_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A call failed.
+   */
+  DCAMS_LOG_ERROR = 1,
+  /**
+   * A call failed, or an attempt is retried.
+   */
+  DCAMS_LOG_WARN = 2,
+  /**
+   * Each attempt, response, retry decision and outcome.
+   */
+  DCAMS_LOG_INFO = 3,
+  /**
+   * Connections (new or reused), TLS handshakes, request bodies sent,
+   * documents (size and SHA-256 prefix), the masked e-mail.
+   */
+  DCAMS_LOG_DEBUG = 4,
+  /**
+   * Name resolution, TCP connections, proxy tunnels.
+   */
+  DCAMS_LOG_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dcams_log_level dcams_log_level;
+#else
+typedef int32_t dcams_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Per-call options and metadata, for the optional `call` argument of every
  * service call. Opaque. Create with `dcams_call_new`, pass it to one call
  * at a time (it may be reused for the next one), read what the last call
@@ -396,6 +436,34 @@ typedef struct dcams_customer {
   const char *test_key;
 } dcams_customer;
 
+/**
+ * A log callback: called once per event, synchronously, on the thread
+ * that made the call and before that call returns; never after it.
+ *
+ * - `userdata`: as given to `dcams_config_set_log_callback`;
+ * - `level`: one of `dcams_log_level`;
+ * - `target`: what the event is about, a NUL-terminated string:
+ *   `"dcams::call"`, `"dcams::attempt"`, `"dcams::connection"`,
+ *   `"dcams::tls"`, `"dcams::retry"` or `"dcams::document"`;
+ * - `message`, `message_len`: one line of UTF-8, NUL-terminated as well
+ *   (`message_len` excludes the NUL): a short description, then
+ *   `name=value` pairs (values with spaces in double quotes), e.g.
+ *   `response status=200 ms=41 bytes=196`.
+ *
+ * Both strings are valid only during the callback: copy what you keep.
+ * No event ever holds the password, a test key, image bytes or a customer
+ * attribute in clear (e-mails are masked: `j***@example.com`).
+ *
+ * The callback must not call libdcams functions on the same client, must
+ * not unwind (no C++ exception, no longjmp out of it), and must be
+ * thread-safe when several threads make calls: it runs on each of them.
+ */
+typedef void (*dcams_log_callback)(void *userdata,
+                                   int32_t level,
+                                   const char *target,
+                                   const char *message,
+                                   size_t message_len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -470,14 +538,20 @@ dcams_code dcams_call_get_meta(const struct dcams_call *call,
  *   wins);
  * - `"max_idle_connections"`: connections kept for reuse (default 16);
  * - `"max_response_bytes"` (default 268435456), `"check_image_format"`
- *   (default true), `"danger_allow_plain_http"` (default false).
+ *   (default true), `"danger_allow_plain_http"` (default false);
+ * - `"log_level"`: `"error"`, `"warn"`, `"info"` (default), `"debug"` or
+ *   `"trace"`: what the log callback receives (the callback itself is set
+ *   with `dcams_config_set_log_callback`; JSON cannot carry it);
+ * - `"app_name"`, `"app_version"`: HTTP tokens (letters, digits and
+ *   ``!#$%&'*+-.^_`|~``, at most 64 characters) appended to the
+ *   `User-Agent`: `dcams/<version> app_name/app_version`.
  *
  * On `DCAMS_OK`, `*out_client` is the new client (free it with
  * `dcams_client_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_client`),
  * `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (not an object, wrong
  * member type, unknown member), `DCAMS_ERR_CONFIG` (bad endpoint, plain
  * HTTP to a non-loopback host, zero timeout, unreadable CA file, bad proxy
- * URL, bad environment value). Thread-safe, but reading the environment
+ * URL, bad environment value, `app_name`/`app_version` not an HTTP token). Thread-safe, but reading the environment
  * races with `setenv` in another thread: use `"environment": false` (or
  * `dcams_client_new_from_config`) where that matters.
  */
@@ -661,7 +735,8 @@ void dcams_config_free(struct dcams_config *config);
 
 /**
  * Sets a string member: `"endpoint"`, `"user"`, `"pass"`, `"test_key"`,
- * `"ca_file"`, `"ca_bundle"` or `"proxy"` (see `dcams_client_new` for each).
+ * `"ca_file"`, `"ca_bundle"`, `"proxy"`, `"log_level"`, `"app_name"` or
+ * `"app_version"` (see `dcams_client_new` for each).
  * `value` is any UTF-8 text, used as it is (quotes, backslashes and
  * non-ASCII need no escaping). A member set twice keeps the later value.
  *
@@ -702,6 +777,31 @@ dcams_code dcams_config_set_bool(struct dcams_config *config,
                                  const char *name,
                                  int32_t value,
                                  char **out_error);
+
+/**
+ * Sends the log events of the clients made from this configuration to
+ * `callback` (see `dcams_log_callback`), at `level` (one of
+ * `dcams_log_level`: the events of that level and the more severe ones).
+ * `callback` NULL removes a callback set before. Clients made earlier keep
+ * what they were made with.
+ *
+ * The callback runs synchronously on the thread that makes each call,
+ * before the call returns, and never after it; it must not call libdcams
+ * functions on the same client. `userdata` is passed to it unchanged and
+ * must stay valid as long as any client made from this configuration
+ * exists; with several threads making calls, the callback runs on all of
+ * them and must be thread-safe. No event holds the password, a test key,
+ * image bytes or a customer attribute in clear. Without a callback no event
+ * is formatted at all.
+ *
+ * Errors: `DCAMS_ERR_NULL_ARGUMENT` (`config`), `DCAMS_ERR_INVALID_ARGUMENT`
+ * (`level` is not 1-5). Thread-safe, like the other setters.
+ */
+dcams_code dcams_config_set_log_callback(struct dcams_config *config,
+                                         dcams_log_callback callback,
+                                         void *userdata,
+                                         int32_t level,
+                                         char **out_error);
 
 /**
  * The front image (`target.documents.front`, decoded).

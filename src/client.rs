@@ -72,14 +72,20 @@ fn new_client(config: Config) -> Result<*mut dcams_client, Failure> {
 ///   wins);
 /// - `"max_idle_connections"`: connections kept for reuse (default 16);
 /// - `"max_response_bytes"` (default 268435456), `"check_image_format"`
-///   (default true), `"danger_allow_plain_http"` (default false).
+///   (default true), `"danger_allow_plain_http"` (default false);
+/// - `"log_level"`: `"error"`, `"warn"`, `"info"` (default), `"debug"` or
+///   `"trace"`: what the log callback receives (the callback itself is set
+///   with `dcams_config_set_log_callback`; JSON cannot carry it);
+/// - `"app_name"`, `"app_version"`: HTTP tokens (letters, digits and
+///   ``!#$%&'*+-.^_`|~``, at most 64 characters) appended to the
+///   `User-Agent`: `dcams/<version> app_name/app_version`.
 ///
 /// On `DCAMS_OK`, `*out_client` is the new client (free it with
 /// `dcams_client_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_client`),
 /// `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (not an object, wrong
 /// member type, unknown member), `DCAMS_ERR_CONFIG` (bad endpoint, plain
 /// HTTP to a non-loopback host, zero timeout, unreadable CA file, bad proxy
-/// URL, bad environment value). Thread-safe, but reading the environment
+/// URL, bad environment value, `app_name`/`app_version` not an HTTP token). Thread-safe, but reading the environment
 /// races with `setenv` in another thread: use `"environment": false` (or
 /// `dcams_client_new_from_config`) where that matters.
 #[no_mangle]

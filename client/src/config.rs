@@ -339,9 +339,9 @@ impl Settings {
     }
 
     /// Sends the clients' log events to `sink` (their level is the member
-    /// `log_level`, default info); replaces an earlier sink.
-    pub fn set_log_sink(&mut self, sink: LogSink) {
-        self.log = Some(sink);
+    /// `log_level`, default info), replacing an earlier sink; `None`: no sink.
+    pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
+        self.log = sink;
     }
 
     /// The configuration: [`Config::from_env`] (or [`Config::default`] when
@@ -354,8 +354,8 @@ impl Settings {
         for patch in &self.patches {
             config.apply(patch.clone());
         }
-        if let Some(sink) = &self.log {
-            config.log = Some(sink.clone());
+        if self.log.is_some() {
+            config.log = self.log.clone();
         }
         Ok(config)
     }
@@ -636,7 +636,7 @@ mod tests {
         let mut s = Settings::new();
         s.set_bool("environment", false).unwrap();
         s.set_str("log_level", "debug").unwrap();
-        s.set_log_sink(LogSink::new(|_| {}));
+        s.set_log_sink(Some(LogSink::new(|_| {})));
         let c = s.config().unwrap();
         assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Debug, true));
         assert_eq!(Config::default().log_level, LogLevel::Info);

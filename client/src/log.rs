@@ -20,6 +20,23 @@
 //! crates emit during the call (ureq and rustls log through the `log` crate;
 //! a host's `tracing-log` bridge would turn them into `tracing` events) never
 //! reach it.
+//!
+//! # What ureq and rustls log themselves
+//!
+//! Those records go through the `log` crate, outside this mechanism. In
+//! libdcams (the C library) they are compiled out (`log`'s `max_level_off`).
+//! A Rust program using this crate that installs a `log` logger receives them
+//! as it configures it: at debug level, from `ureq`, the method, the URL with
+//! its path shown as `/******` and an allow-list of headers (`Host`,
+//! `User-Agent`, `Content-Type`, `Content-Length`, `Date`, `Server`, ...),
+//! and from `rustls` the handshake's steps; at trace level, from
+//! `ureq_proto`, a hex dump of each request head (no secret: the headers
+//! above) and of **each response head and body as received** — response
+//! bodies carry the customer's stored attributes and, for getDocumentImages,
+//! the images, and an error body may quote the request. Request bodies
+//! (credentials, images) are never dumped: they are written straight to the
+//! connection. Such a program should keep `ureq_proto` below trace (e.g.
+//! `RUST_LOG=info,ureq_proto=off`).
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
