@@ -49,6 +49,7 @@ header:
 clean:
 	$(CARGO) clean
 	$(MAKE) -C bindings/c clean
+	$(MAKE) -C bindings/python clean
 
 # ---------------------------------------------------------------------------
 # Install: copies only, no cargo.
@@ -120,6 +121,7 @@ test-demo: build
 
 # The README's C, C++ and Python examples, compiled and run as written.
 test-readme: build test-tools
+	$(MAKE) -C bindings/python install
 	$(PYTHON) scripts/check-readme.py
 
 # make install and cargo cinstall into temporary prefixes; the C sample built from a

@@ -52,10 +52,18 @@
 #define DCAMS_VERSION_MAJOR 0
 #define DCAMS_VERSION_MINOR 2
 #define DCAMS_VERSION_PATCH 0
-/* Initialisers for the versioned structs (C99 designated initialisers). */
+/* Initialisers for the versioned structs: every member zero (absent) but
+ * struct_size. C99 designated initialisers in C; a value in C++ (11 and later). */
+#ifdef __cplusplus
+#define DCAMS_STRUCT_INIT_(type) ([] { type init_{}; init_.struct_size = (uint32_t)sizeof(type); return init_; }())
+#define DCAMS_DOCUMENT_INIT DCAMS_STRUCT_INIT_(dcams_document)
+#define DCAMS_CUSTOMER_INIT DCAMS_STRUCT_INIT_(dcams_customer)
+#define DCAMS_CALL_META_INIT DCAMS_STRUCT_INIT_(dcams_call_meta)
+#else
 #define DCAMS_DOCUMENT_INIT { .struct_size = (uint32_t)sizeof(dcams_document) }
 #define DCAMS_CUSTOMER_INIT { .struct_size = (uint32_t)sizeof(dcams_customer) }
 #define DCAMS_CALL_META_INIT { .struct_size = (uint32_t)sizeof(dcams_call_meta) }
+#endif
 
 /**
  * The result of every fallible `dcams_*` function: an `int32_t`. The
@@ -677,8 +685,11 @@ dcams_code dcams_client_update_status(const struct dcams_client *client,
  * `back` of `target.documents` are replaced by `front_bytes` and
  * `back_bytes` (their decoded sizes, 0 when absent); every other member,
  * `status` included, is as the service sent it (free it with
- * `dcams_string_free`). Errors: as `dcams_client_get_status`, plus
- * `DCAMS_ERR_BAD_RESPONSE` for images that are not base64. Thread-safe.
+ * `dcams_string_free`). Both outputs are required (`DCAMS_ERR_NULL_ARGUMENT`
+ * otherwise; to save the images without holding them, use
+ * `dcams_client_save_document_images`). Errors: as
+ * `dcams_client_get_status`, plus `DCAMS_ERR_BAD_RESPONSE` for images that
+ * are not base64. Thread-safe.
  */
 dcams_code dcams_client_get_document_images(const struct dcams_client *client,
                                             const char *email,
@@ -843,7 +854,7 @@ void dcams_images_free(struct dcams_images *images);
  * `dcams_string_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT`,
  * `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (`json` is not JSON),
  * `DCAMS_ERR_INVALID_ARGUMENT` (`pointer` is neither empty nor starts with
- * `/`), `DCAMS_ERR_NOT_PRESENT` (nothing there, or `null`),
+ * `/`, or has a `~` that is not `~0` or `~1`), `DCAMS_ERR_NOT_PRESENT` (nothing there, or `null`),
  * `DCAMS_ERR_WRONG_TYPE` (not a string). Thread-safe.
  */
 dcams_code dcams_json_get_string(const char *json,

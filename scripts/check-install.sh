@@ -8,6 +8,7 @@
 #     (shared and static) and with CMake's find_package(dcams) (shared and
 #     static), and every build runs against a sandbox;
 #   - find_package(dcams <major.minor>) accepts it and a different minor refuses it;
+#   - the C++ sample (bindings/cpp/check-cmake.sh) builds through find_package and runs;
 #   - Python's ctypes.util.find_library("dcams") finds it through LD_LIBRARY_PATH.
 # Then `make uninstall` must leave the make-install prefix empty.
 # Needs `make build` first. Prints `N passed, M failed`.
@@ -93,6 +94,7 @@ check_prefix() { # NAME PREFIX
     "${version%%.*}" "$(($(echo "$minor" | cut -d. -f2) + 1))" >"$out/ver-bad/CMakeLists.txt"
   check "$name: find_package(dcams $minor)" cmake -S "$out/ver-ok" -B "$out/ver-ok/b" -DCMAKE_PREFIX_PATH="$prefix"
   check "$name: a later minor is refused" sh -c "! cmake -S '$out/ver-bad' -B '$out/ver-bad/b' -DCMAKE_PREFIX_PATH='$prefix'"
+  check "$name: C++ sample through find_package(dcams)" bindings/cpp/check-cmake.sh "$prefix"
   check "$name: ctypes find_library" env LD_LIBRARY_PATH="$prefix/lib" python3 -c \
     'import ctypes.util, sys; n = ctypes.util.find_library("dcams"); print(n); sys.exit(n != "libdcams.so.0")'
 }

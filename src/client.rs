@@ -139,29 +139,52 @@ pub unsafe extern "C" fn dcams_client_free(client: *mut dcams_client) {
     crate::boundary::guard((), || drop(unsafe { Box::from_raw(client) }))
 }
 
-/// The shape of every service call: [`export`], plus the outcome and what
-/// the call did recorded in `call` (when given), success or failure.
+/// The shape of every service call: [`export`] with the client argument
+/// checked, and the outcome and what the call did recorded in `call` (when
+/// given), success or failure. `f` gets the client and a function that
+/// applies `call`'s options to a request.
 unsafe fn service<W: FnOnce()>(
+    client: *const dcams_client,
     call: *mut dcams_call,
     out_error: *mut *mut c_char,
-    f: impl FnOnce(Option<&dcams_call>) -> Result<(W, CallMeta), Failure>,
+    f: impl FnOnce(&Client, &Options<'_>) -> Result<(W, CallMeta), Failure>,
 ) -> dcams_code {
     let call = call.cast_const().as_ref();
     let mut meta = CallMeta::default();
-    let code = export(out_error, || match f(call) {
-        Ok((write, m)) => {
-            meta = m;
-            Ok(write)
-        }
-        Err(failure) => {
-            if let Failure::Client(e) = &failure {
-                meta = *e.meta();
+    let code = export(out_error, || {
+        let client = ref_arg(client, "client")?;
+        match f(&client.inner, &|request| dcams_call::apply(call, request)) {
+            Ok((write, m)) => {
+                meta = m;
+                Ok(write)
             }
-            Err(failure)
+            Err(failure) => {
+                if let Failure::Client(e) = &failure {
+                    meta = *e.meta();
+                }
+                Err(failure)
+            }
         }
     });
     dcams_call::record(call, code, meta);
     code
+}
+
+/// Applies a call's options to a request.
+type Options<'c> = dyn for<'r> Fn(Request<'r>) -> Request<'r> + 'c;
+
+/// A service call whose value output is the reply JSON in `*out_result`.
+unsafe fn reply_call(
+    client: *const dcams_client,
+    call: *mut dcams_call,
+    out_result: *mut *mut c_char,
+    out_error: *mut *mut c_char,
+    f: impl FnOnce(&Client, &Options<'_>) -> Result<Reply, Failure>,
+) -> dcams_code {
+    service(client, call, out_error, |client, options| {
+        let out = Out::new(out_result, "out_result")?;
+        Ok(reply_out(out, f(client, options)?))
+    })
 }
 
 /// The writer of `*out_result` for a reply, and the reply's metadata.
@@ -202,11 +225,9 @@ pub unsafe extern "C" fn dcams_client_call_json(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
-        let out = Out::new(out_result, "out_result")?;
+    reply_call(client, call, out_result, out_error, |client, options| {
         let request = Request::from_json(str_arg(request_json, "request_json")?)?;
-        Ok(reply_out(out, client.inner.send(&dcams_call::apply(call, request))?))
+        Ok(client.send(&options(request))?)
     })
 }
 
@@ -235,11 +256,9 @@ pub unsafe extern "C" fn dcams_client_upsert(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
-        let out = Out::new(out_result, "out_result")?;
+    reply_call(client, call, out_result, out_error, |client, options| {
         let customer = to_customer(customer)?;
-        Ok(reply_out(out, client.inner.send(&dcams_call::apply(call, Request::upsert(&customer)))?))
+        Ok(client.send(&options(Request::upsert(&customer)))?)
     })
 }
 
@@ -259,11 +278,8 @@ pub unsafe extern "C" fn dcams_client_get_status(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
-        let out = Out::new(out_result, "out_result")?;
-        let email = str_arg(email, "email")?;
-        Ok(reply_out(out, client.inner.send(&dcams_call::apply(call, Request::get_status(email)))?))
+    reply_call(client, call, out_result, out_error, |client, options| {
+        Ok(client.send(&options(Request::get_status(str_arg(email, "email")?)))?)
     })
 }
 
@@ -282,12 +298,9 @@ pub unsafe extern "C" fn dcams_client_update_status(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
-        let out = Out::new(out_result, "out_result")?;
+    reply_call(client, call, out_result, out_error, |client, options| {
         let email = str_arg(email, "email")?;
-        let status = ReviewStatus::try_from(status)?;
-        Ok(reply_out(out, client.inner.send(&dcams_call::apply(call, Request::update_status(email, status)))?))
+        Ok(client.send(&options(Request::update_status(email, ReviewStatus::try_from(status)?)))?)
     })
 }
 
@@ -300,8 +313,11 @@ pub unsafe extern "C" fn dcams_client_update_status(
 /// `back` of `target.documents` are replaced by `front_bytes` and
 /// `back_bytes` (their decoded sizes, 0 when absent); every other member,
 /// `status` included, is as the service sent it (free it with
-/// `dcams_string_free`). Errors: as `dcams_client_get_status`, plus
-/// `DCAMS_ERR_BAD_RESPONSE` for images that are not base64. Thread-safe.
+/// `dcams_string_free`). Both outputs are required (`DCAMS_ERR_NULL_ARGUMENT`
+/// otherwise; to save the images without holding them, use
+/// `dcams_client_save_document_images`). Errors: as
+/// `dcams_client_get_status`, plus `DCAMS_ERR_BAD_RESPONSE` for images that
+/// are not base64. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_get_document_images(
     client: *const dcams_client,
@@ -311,12 +327,11 @@ pub unsafe extern "C" fn dcams_client_get_document_images(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
+    service(client, call, out_error, |client, options| {
         let images_out = Out::new(out_images, "out_images")?;
         let result_out = Out::new(out_result, "out_result")?;
         let email = str_arg(email, "email")?;
-        let reply = client.inner.send_images(&dcams_call::apply(call, Request::get_document_images(email)))?;
+        let reply = client.send_images(&options(Request::get_document_images(email)))?;
         let (front, back) = (reply.front, reply.back);
         let (write_result, meta) = reply_out(result_out, reply.raw);
         let write = move || {
@@ -347,14 +362,11 @@ pub unsafe extern "C" fn dcams_client_save_document_images(
     out_result: *mut *mut c_char,
     out_error: *mut *mut c_char,
 ) -> dcams_code {
-    service(call, out_error, |call| {
-        let client = ref_arg(client, "client")?;
-        let out = Out::new(out_result, "out_result")?;
+    reply_call(client, call, out_result, out_error, |client, options| {
         let email = str_arg(email, "email")?;
         let front = path_arg(front_path, "front_path")?;
         let back = opt_path_arg(back_path);
-        let request = dcams_call::apply(call, Request::get_document_images(email));
-        Ok(reply_out(out, client.inner.save_images(&request, &front, back.as_deref())?))
+        Ok(client.save_images(&options(Request::get_document_images(email)), &front, back.as_deref())?)
     })
 }
 

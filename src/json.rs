@@ -13,8 +13,11 @@ use crate::string::into_c_string;
 unsafe fn lookup(json: *const c_char, pointer: *const c_char) -> Result<Value, Failure> {
     let text = str_arg(json, "json")?;
     let pointer = str_arg(pointer, "pointer")?;
-    if !(pointer.is_empty() || pointer.starts_with('/')) {
-        return Err(Failure::invalid(format!("pointer must be \"\" or start with '/' (RFC 6901), got {pointer:?}")));
+    let bad_escape = pointer.split('~').skip(1).any(|rest| !(rest.starts_with('0') || rest.starts_with('1')));
+    if !(pointer.is_empty() || pointer.starts_with('/')) || bad_escape {
+        return Err(Failure::invalid(format!(
+            "pointer must be \"\" or start with '/', with '~' only as ~0 or ~1 (RFC 6901), got {pointer:?}"
+        )));
     }
     let mut value: Value = serde_json::from_str(text)
         .map_err(|e| Failure::Argument(dcams_code::DCAMS_ERR_INVALID_JSON, format!("json is not valid JSON: {e}")))?;
@@ -44,7 +47,7 @@ fn wrong_type(want: &str, got: &Value) -> Failure {
 /// `dcams_string_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT`,
 /// `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (`json` is not JSON),
 /// `DCAMS_ERR_INVALID_ARGUMENT` (`pointer` is neither empty nor starts with
-/// `/`), `DCAMS_ERR_NOT_PRESENT` (nothing there, or `null`),
+/// `/`, or has a `~` that is not `~0` or `~1`), `DCAMS_ERR_NOT_PRESENT` (nothing there, or `null`),
 /// `DCAMS_ERR_WRONG_TYPE` (not a string). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_json_get_string(
@@ -102,4 +105,34 @@ pub unsafe extern "C" fn dcams_json_get_bool(
         let b = value.as_bool().ok_or_else(|| wrong_type("a boolean", &value))?;
         Ok(move || out.write(i32::from(b)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::{CStr, CString};
+
+    fn get(json: &str, pointer: &str) -> (dcams_code, Option<String>) {
+        let (json, pointer) = (CString::new(json).unwrap(), CString::new(pointer).unwrap());
+        let mut value = std::ptr::null_mut();
+        let code = unsafe { dcams_json_get_string(json.as_ptr(), pointer.as_ptr(), &mut value, std::ptr::null_mut()) };
+        let text = (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) }.to_string_lossy().into_owned());
+        unsafe { crate::string::dcams_string_free(value) };
+        (code, text)
+    }
+
+    #[test]
+    fn pointers_follow_rfc_6901() {
+        let doc = r#"{"a/b":"slash","m~n":"tilde","t":{"e":"x"},"n":null,"k":3}"#;
+        assert_eq!(get(doc, "/a~1b"), (dcams_code::DCAMS_OK, Some("slash".into())));
+        assert_eq!(get(doc, "/m~0n"), (dcams_code::DCAMS_OK, Some("tilde".into())));
+        assert_eq!(get(doc, "/t/e"), (dcams_code::DCAMS_OK, Some("x".into())));
+        assert_eq!(get(doc, "/m~n").0, dcams_code::DCAMS_ERR_INVALID_ARGUMENT);
+        assert_eq!(get(doc, "/t~").0, dcams_code::DCAMS_ERR_INVALID_ARGUMENT);
+        assert_eq!(get(doc, "t").0, dcams_code::DCAMS_ERR_INVALID_ARGUMENT);
+        assert_eq!(get(doc, "/n").0, dcams_code::DCAMS_ERR_NOT_PRESENT);
+        assert_eq!(get(doc, "/missing").0, dcams_code::DCAMS_ERR_NOT_PRESENT);
+        assert_eq!(get(doc, "/k").0, dcams_code::DCAMS_ERR_WRONG_TYPE);
+        assert_eq!(get("{", "/k").0, dcams_code::DCAMS_ERR_INVALID_JSON);
+    }
 }

@@ -11,6 +11,11 @@ the live service), DCAMS_USER, DCAMS_PASS, and optionally DCAMS_TEST_KEY
     sample.py set-status --email E --status PASS|PENDING|FAIL
     sample.py lifecycle --email E --front PATH --back PATH
 
+Run from the repository (python3 bindings/python/sample.py ...), it imports
+the package beside it, which loads the library from target/release; a copy
+of this script anywhere else uses the installed package (pip install
+./bindings/python).
+
 Each command prints the service's reply as JSON on stdout. Exit status, as
 for the C sample dcams_cli: 0 on success, 1 for a usage error, 2 when the
 library reports an error (its JSON goes to stderr).
@@ -20,46 +25,49 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from typing import Any, Dict, List, NoReturn, Optional
 
-try:
-    import dcams
-except ImportError:  # running from a checkout without installing
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import dcams
+import dcams
 
 CUSTOMER_FIELDS = ("fn", "ln", "addr", "city", "state", "zip", "dob", "phone", "reference")
 
 
-def emit(obj) -> None:
+def emit(obj: object) -> None:
     print(json.dumps(obj, sort_keys=True))
     sys.stdout.flush()
 
 
-def customer_kwargs(args) -> dict:
+def customer_kwargs(args: argparse.Namespace) -> Dict[str, Any]:
     return {k: getattr(args, k) for k in CUSTOMER_FIELDS if getattr(args, k) is not None}
 
 
-def cmd_upsert(client: dcams.Client, args) -> None:
-    emit(client.upsert(args.email, args.front, args.back, **customer_kwargs(args)).raw)
+def upsert(client: dcams.Client, args: argparse.Namespace) -> dcams.UpsertResult:
+    return client.upsert(args.email, args.front, args.back, **customer_kwargs(args))
 
 
-def cmd_status(client: dcams.Client, args) -> None:
+def cmd_upsert(client: dcams.Client, args: argparse.Namespace) -> None:
+    emit(upsert(client, args).raw)
+
+
+def cmd_status(client: dcams.Client, args: argparse.Namespace) -> None:
     emit(client.get_status(args.email).raw)
 
 
-def cmd_images(client: dcams.Client, args) -> None:
+def cmd_images(client: dcams.Client, args: argparse.Namespace) -> None:
     emit(client.save_document_images(args.email, args.out_front, args.out_back).raw)
 
 
-def cmd_set_status(client: dcams.Client, args) -> None:
+def cmd_set_status(client: dcams.Client, args: argparse.Namespace) -> None:
     emit(client.update_status(args.email, args.status).raw)
 
 
-def cmd_lifecycle(client: dcams.Client, args) -> None:
-    fields = customer_kwargs(args)
-    r = client.upsert(args.email, args.front, args.back, **fields)
+def size(image: Optional[bytes]) -> Optional[int]:
+    return None if image is None else len(image)
+
+
+def cmd_lifecycle(client: dcams.Client, args: argparse.Namespace) -> None:
+    r = upsert(client, args)
     emit({"step": "upsert", "created": r.created, "reply": r.raw})
     s = client.get_status(args.email)
     emit({"step": "status", "status": str(s.status), "reply": s.raw})
@@ -67,8 +75,8 @@ def cmd_lifecycle(client: dcams.Client, args) -> None:
     emit(
         {
             "step": "images",
-            "front_bytes": len(im.front),
-            "back_bytes": None if im.back is None else len(im.back),
+            "front_bytes": size(im.front),
+            "back_bytes": size(im.back),
             "reply": im.raw,
         }
     )
@@ -76,14 +84,14 @@ def cmd_lifecycle(client: dcams.Client, args) -> None:
     emit({"step": "set-status", "status": str(u.status), "reply": u.raw})
     s = client.get_status(args.email)
     emit({"step": "status", "status": str(s.status), "reply": s.raw})
-    r = client.upsert(args.email, args.front, args.back, **fields)
+    r = upsert(client, args)
     emit({"step": "upsert", "created": r.created, "reply": r.raw})
 
 
 class _Parser(argparse.ArgumentParser):
     """Usage errors exit 1 (argparse's default is 2), as in dcams_cli."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(1, f"{self.prog}: error: {message}\n")
 
@@ -92,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def customer_options(sp, back_required: bool) -> None:
+    def customer_options(sp: argparse.ArgumentParser, back_required: bool) -> None:
         sp.add_argument("--front", required=True, help="front image file")
         sp.add_argument("--back", required=back_required, help="back image file")
         for name in CUSTOMER_FIELDS:
@@ -125,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with dcams.Client() as client:

@@ -14,51 +14,13 @@ set -u
 : "${SANDBOX:?}" "${BUILD:?}" "${DATA:?}" "${HEADER:?}" "${TEST_BIN:?}" "${CLI_BIN:?}"
 RUNNER=${RUNNER:-}
 TEST_FLAGS=${TEST_FLAGS:-}
-STARTUP_TIMEOUT_TENTHS=${STARTUP_TIMEOUT_TENTHS:-100} # 10 s
+# start_sandbox, and the traps that stop every sandbox however the run ends.
+. "$(dirname "$0")/sandboxes.sh"
 
-pids=""
-cleanup() {
-    for pid in $pids; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    pids=""
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
-
-if [ ! -x "$SANDBOX" ]; then
-    echo "run.sh: $SANDBOX not found: run 'cargo build --release -p dcams-sandbox' in the repository root" >&2
-    exit 1
-fi
-mkdir -p "$BUILD"
 # Nothing from the caller's environment may redirect the CLI elsewhere (the
 # test program's clients are hermetic and need no such care).
 unset DCAMS_ENDPOINT DCAMS_USER DCAMS_PASS DCAMS_TEST_KEY DCAMS_CONNECT_TIMEOUT_MS DCAMS_TIMEOUT_MS \
     DCAMS_RETRIES DCAMS_CA_FILE DCAMS_CA_BUNDLE
-
-# start_sandbox NAME [ARGS...]: starts a sandbox, sets $url to its storage URL.
-start_sandbox() {
-    name=$1
-    shift
-    url_file="$BUILD/sandbox-$name.url"
-    rm -f "$url_file"
-    "$SANDBOX" --port 0 --url-file "$url_file" "$@" >/dev/null 2>"$BUILD/sandbox-$name.log" &
-    pid=$!
-    pids="$pids $pid"
-    tenths=0
-    while [ ! -s "$url_file" ]; do
-        if ! kill -0 "$pid" 2>/dev/null || [ "$tenths" -ge "$STARTUP_TIMEOUT_TENTHS" ]; then
-            echo "run.sh: sandbox '$name' did not start; its log:" >&2
-            cat "$BUILD/sandbox-$name.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-        tenths=$((tenths + 1))
-    done
-    url=$(cat "$url_file")
-}
 
 status=0
 note() { [ "$status" -ne 0 ] || status=$1; }

@@ -1707,6 +1707,7 @@ static void test_no_json(void)
     dcams_config *config = NULL;
     dcams_client *client = NULL, *wrong = NULL;
     char base[512], *value = NULL;
+    http_reply r;
     person p;
     outcome o;
     int64_t n = 0;
@@ -1742,6 +1743,13 @@ static void test_no_json(void)
         return;
     }
 
+    if (!CHECK(sb_request_at(base, "POST", "/_sandbox/reset", NULL, &r) == 0 && r.status == 200)) {
+        http_reply_free(&r);
+        dcams_client_free(client);
+        dcams_client_free(wrong);
+        return;
+    }
+    http_reply_free(&r);
     before = sb_requests_at(base);
     person_init(&p, email, TD3_JPG);
     p.c.fn = "Zo\xc3\xab";

@@ -5,11 +5,12 @@
         r = client.upsert("ada@example.com", "front.jpg", "back.png", dob="19800214")
         print(r.type, r.status)
 
-The shared library is found via ``DCAMS_LIB``, a copy inside this package,
-a Cargo build tree above it, or the system (see ``dcams._lib``).
+The wheel carries the shared library inside the package; ``DCAMS_LIB``
+overrides it (see ``dcams._lib`` for the whole lookup order).
 """
 
-from ._lib import lib_path as library_path, lib_version as _lib_version
+from ._lib import lib_path as library_path, lib_version as library_version
+from ._origin import VERSION as _VERSION
 from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     BadRequestError,
@@ -34,18 +35,23 @@ from .errors import (
     UnauthorizedError,
     ValidationError,
 )
-from .results import ImagesResult, Status, StatusResult, UpsertResult
+from .results import CallMeta, ImagesResult, JsonReply, Status, StatusResult, UpsertResult
 
-#: The version of the loaded libdcams (``dcams_version()``).
-__version__ = _lib_version
+#: The package version: the workspace version of the dcams repository
+#: (Cargo.toml), which is also the version of the library built with it.
+#: (Importing the package has checked that the loaded library has this ABI.)
+__version__: str = _VERSION or library_version
 
 __all__ = [
     "__version__",
     "library_path",
+    "library_version",
     "DEFAULT_ENDPOINT",
     "Client",
     "Status",
     "Code",
+    "CallMeta",
+    "JsonReply",
     "UpsertResult",
     "StatusResult",
     "ImagesResult",

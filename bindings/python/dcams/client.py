@@ -8,56 +8,98 @@ import ctypes
 import json
 import os
 import threading
-from ctypes import POINTER, byref, c_char_p, c_uint8, c_void_p
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint8, c_void_p
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _lib
-from ._lib import dcams_customer, dcams_document, dcams_images, take_string
+from ._lib import (
+    call_p,
+    check,
+    client_p,
+    config_p,
+    dcams_call_meta,
+    dcams_customer,
+    dcams_document,
+    images_p,
+    new_struct,
+    take_string,
+)
 from .errors import (
     BadResponseError,
     Code,
+    InternalError,
     InvalidArgumentError,
     ValidationError,
     error_from_json,
 )
-from .results import ImagesResult, Status, StatusResult, UpsertResult
+from .results import CallMeta, ImagesResult, JsonReply, Status, StatusResult, UpsertResult
 
 #: The library's documented default endpoint (used for ``repr`` only).
 DEFAULT_ENDPOINT = "https://dcams.app/v3/stable/api/storage"
 
-PathArg = Union[str, "os.PathLike[str]", "os.PathLike[bytes]"]
-ImageArg = Union[PathArg, bytes, bytearray, memoryview]
+#: A file path: ``str``, ``bytes`` or ``os.PathLike`` (passed as ``os.fsencode`` spells it).
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+#: An image: a file path (``str`` or ``os.PathLike``) or the image itself
+#: (``bytes``, ``bytearray``, ``memoryview``).
+ImageArg = Union[str, "os.PathLike[str]", "os.PathLike[bytes]", bytes, bytearray, memoryview]
 
 # Non-NULL pointer for an empty in-memory image (len 0): the library then
 # reports "documents.front is empty" instead of "documents.front is required".
 _EMPTY = (c_uint8 * 1)()
 
-_lib_fns = _lib.lib
+_c = _lib.lib
+
+#: Every ``Client(...)`` keyword that configures the library: (keyword,
+#: configuration member as ``dcams_config_set_*`` names it, kind).
+_SETTINGS: Tuple[Tuple[str, str, str], ...] = (
+    ("endpoint", "endpoint", "string"),
+    ("user", "user", "string"),
+    ("password", "pass", "string"),
+    ("test_key", "test_key", "string"),
+    ("ca_file", "ca_file", "path"),
+    ("ca_bundle", "ca_bundle", "path"),
+    ("proxy", "proxy", "string"),
+    ("no_proxy", "no_proxy", "bool"),
+    ("connect_timeout_ms", "connect_timeout_ms", "int"),
+    ("send_timeout_ms", "send_timeout_ms", "int"),
+    ("response_timeout_ms", "response_timeout_ms", "int"),
+    ("timeout_ms", "timeout_ms", "int"),
+    ("retries", "retries", "int"),
+    ("retry_backoff_ms", "retry_backoff_ms", "int"),
+    ("max_response_bytes", "max_response_bytes", "int"),
+    ("max_idle_connections", "max_idle_connections", "int"),
+    ("check_image_format", "check_image_format", "bool"),
+    ("danger_allow_plain_http", "danger_allow_plain_http", "bool"),
+    ("environment", "environment", "bool"),
+)
+#: Keywords whose values never appear in a message.
+_SECRETS = frozenset({"password", "test_key", "proxy", "request"})
+
+_INT64_MAX = 2**63 - 1
 
 
-def _text(value: Any, what: str, *, secret: bool = False) -> Optional[bytes]:
-    """A string argument as NUL-terminated UTF-8 (``None`` stays NULL).
+def _text(value: object, what: str) -> Optional[bytes]:
+    """An optional string argument as NUL-terminated UTF-8 (``None`` stays NULL).
 
     C strings end at the first NUL, so a NUL inside would silently cut the
     value short: that is refused here. Messages never quote the value of a
-    ``secret`` argument.
+    secret argument.
     """
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            raw = value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidArgumentError(
-                f"{what} is not valid Unicode text (it contains a lone surrogate)",
-                code=Code.INVALID_UTF8,
-                field=what,
-            ) from None
-    else:
+    if not isinstance(value, str):
         raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(
+            f"{what} is not valid Unicode text (it contains a lone surrogate)",
+            code=Code.INVALID_UTF8,
+            field=what,
+        ) from None
     if b"\0" in raw:
-        shown = "" if secret else f" ({value!r})"
+        shown = "" if what in _SECRETS else f" ({value!r})"
         raise InvalidArgumentError(
             f"{what} contains a NUL character{shown}, which a C string cannot carry",
             code=Code.INVALID_ARGUMENT,
@@ -66,12 +108,19 @@ def _text(value: Any, what: str, *, secret: bool = False) -> Optional[bytes]:
     return raw
 
 
-def _path(value: Any, what: str) -> bytes:
-    """A path argument (str, bytes or os.PathLike) in the OS encoding."""
-    try:
-        raw = os.fsencode(value)
-    except TypeError:
-        raise TypeError(f"{what} must be a path (str or os.PathLike), not {type(value).__name__}") from None
+def _required_text(value: object, what: str) -> bytes:
+    raw = _text(value, what)
+    if raw is None:
+        raise TypeError(f"{what} must be str, not None")
+    return raw
+
+
+def _path(value: object, what: str) -> bytes:
+    """A path argument (str, bytes or os.PathLike) as the OS spells it
+    (``os.fsencode``: a file name that is not UTF-8 survives)."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a path (str, bytes or os.PathLike), not {type(value).__name__}")
+    raw = os.fsencode(value)
     if not raw:
         raise InvalidArgumentError(f"{what} is an empty path", code=Code.INVALID_ARGUMENT, field=what)
     if b"\0" in raw:
@@ -83,8 +132,19 @@ def _path(value: Any, what: str) -> bytes:
     return raw
 
 
-def _document(value: Any, what: str, keep: List[Any]) -> dcams_document:
-    """A ``dcams_document`` for an image given as bytes-like data or a path.
+def _int(value: object, what: str, low: int = -(2**63)) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    if not low <= value <= _INT64_MAX:
+        raise InvalidArgumentError(
+            f"{what} is out of range ({low}..{_INT64_MAX})", code=Code.INVALID_ARGUMENT, field=what
+        )
+    return value
+
+
+def _document(value: object, what: str, keep: List[object]) -> Optional[dcams_document]:
+    """A ``dcams_document`` for an image given as bytes-like data or a path
+    (``None``: no image, a NULL pointer).
 
     ``bytes`` are passed by pointer to their own buffer (no copy); writable
     contiguous buffers (``bytearray``, writable ``memoryview``) likewise via
@@ -92,9 +152,9 @@ def _document(value: Any, what: str, keep: List[Any]) -> dcams_document:
     Everything the pointers refer to is appended to ``keep``, which the
     caller holds until the C call returns.
     """
-    doc = dcams_document()
     if value is None:
-        return doc
+        return None
+    doc = new_struct(dcams_document)
     if isinstance(value, bytes):
         if not value:
             doc.data = _EMPTY
@@ -103,6 +163,7 @@ def _document(value: Any, what: str, keep: List[Any]) -> dcams_document:
         # ctypes.cast() on a ctypes object would create a reference cycle, so
         # the address is read out and cast as a plain integer instead.
         address = c_void_p.from_buffer(c_char_p(value)).value
+        assert address is not None  # a non-empty bytes object has a buffer
         keep.append(value)
         doc.data = ctypes.cast(address, POINTER(c_uint8))
         doc.len = len(value)
@@ -134,7 +195,7 @@ def _document(value: Any, what: str, keep: List[Any]) -> dcams_document:
     )
 
 
-def _json_default(value: Any) -> Any:
+def _json_default(value: object) -> object:
     """``json.dumps`` hook for :meth:`Client.call_json`: bytes become base64."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
@@ -143,9 +204,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _parse_reply(text: Optional[str]) -> Dict[str, Any]:
+def _parse_reply(text: str) -> Dict[str, Any]:
     try:
-        reply = json.loads(text) if text is not None else None
+        reply = json.loads(text)
     except ValueError as e:
         raise BadResponseError(f"libdcams returned a reply that is not JSON: {e}", code=Code.BAD_RESPONSE) from None
     if not isinstance(reply, dict):
@@ -153,9 +214,9 @@ def _parse_reply(text: Optional[str]) -> Dict[str, Any]:
     return reply
 
 
-def _display_endpoint(endpoint: Optional[str]) -> str:
+def _display_endpoint(endpoint: Optional[str], environment: bool) -> str:
     """The endpoint for repr: without user info, query or fragment."""
-    url = endpoint or os.environ.get("DCAMS_ENDPOINT") or DEFAULT_ENDPOINT
+    url = endpoint or (os.environ.get("DCAMS_ENDPOINT") if environment else None) or DEFAULT_ENDPOINT
     try:
         parts = urlsplit(url)
         host = parts.netloc.rpartition("@")[2]
@@ -164,116 +225,207 @@ def _display_endpoint(endpoint: Optional[str]) -> str:
         return "<unparsable endpoint>"
 
 
+def _read_meta(call: Any) -> Optional[CallMeta]:
+    """``dcams_call_get_meta`` as a :class:`CallMeta` (``None`` if the
+    handle has no call recorded, which a service call always leaves)."""
+    m = new_struct(dcams_call_meta)
+    error = c_void_p()
+    code = int(_c.dcams_call_get_meta(call, byref(m), byref(error)))
+    take_string(error.value)
+    if code != Code.OK:
+        return None
+    try:
+        result: int = Code(m.code)
+    except ValueError:
+        result = int(m.code)
+    return CallMeta(
+        code=result,
+        attempts=int(m.attempts),
+        http_status=int(m.http_status) or None,
+        elapsed_ms=int(m.elapsed_ms),
+        request_bytes=int(m.request_bytes),
+        response_bytes=int(m.response_bytes),
+        connection_reused=None if m.connection_reused < 0 else bool(m.connection_reused),
+    )
+
+
+def _image_side(fn: Any, images: Any) -> Optional[bytes]:
+    """One side of ``dcams_images``: its bytes, or ``None`` when not stored."""
+    data = POINTER(c_uint8)()
+    length = c_size_t()
+    error = c_void_p()
+    code = int(fn(images, byref(data), byref(length), byref(error)))
+    text = take_string(error.value)
+    if code == Code.NOT_PRESENT:
+        return None
+    if code != Code.OK:
+        raise error_from_json(code, text)
+    return ctypes.string_at(data, length.value) if length.value else b""
+
+
 class Client:
     """A DCAMS storage client (one libdcams ``dcams_client``).
 
-    Arguments left as ``None`` fall back to the environment (``DCAMS_ENDPOINT``,
-    ``DCAMS_USER``, ``DCAMS_PASS``, ``DCAMS_TEST_KEY``, ``DCAMS_TIMEOUT_MS``,
-    ``DCAMS_CONNECT_TIMEOUT_MS``, ``DCAMS_RETRIES``, ``DCAMS_CA_FILE``,
-    ``DCAMS_CA_BUNDLE``, the usual ``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY``)
-    and then to the library's defaults (see ``dcams_client_new`` in
-    ``include/dcams.h`` for every default).
+    Only ``endpoint`` may be given by position; every other setting is a
+    keyword. Settings left as ``None`` come from the environment, then the
+    defaults:
 
-    TLS: ``ca_file`` adds PEM CAs to the platform's roots, ``ca_bundle``
-    replaces them; verification is always on. ``proxy`` (``http://host:port``)
-    beats ``no_proxy=True``, which beats the environment. Timeouts are in ms:
-    ``connect_timeout_ms`` (TCP + TLS), ``send_timeout_ms`` (the body),
-    ``response_timeout_ms`` (until the headers), each per attempt, and
-    ``timeout_ms`` for the whole call. ``retries`` (default 2, 0 disables)
-    repeats a call after a connection failure or HTTP 429/502/503/504, with
-    exponential backoff from ``retry_backoff_ms``; repeating is safe because
-    every service is idempotent (the upsert is keyed by e-mail).
-    ``danger_allow_plain_http`` allows ``http://`` to non-loopback hosts
-    (never needed for a loopback test server).
+    ============================  =============================  =========================================
+    keyword                       environment                    default
+    ============================  =============================  =========================================
+    ``endpoint``                  ``DCAMS_ENDPOINT``             ``https://dcams.app/v3/stable/api/storage``
+    ``user``, ``password``        ``DCAMS_USER``, ``DCAMS_PASS`` none (required before the first call)
+    ``test_key``                  ``DCAMS_TEST_KEY``             none (sent as ``target.test_key``)
+    ``ca_file``                   ``DCAMS_CA_FILE``              none: PEM CAs added to the platform's
+    ``ca_bundle``                 ``DCAMS_CA_BUNDLE``            none: PEM CAs used instead of them
+    ``proxy``                     ``HTTPS_PROXY``, ``ALL_PROXY`` ``http://[user:pass@]host:port``
+    ``no_proxy``                  ``NO_PROXY`` (per host)        ``False``; ``True``: never a proxy
+    ``connect_timeout_ms``        ``DCAMS_CONNECT_TIMEOUT_MS``   10000 (TCP + TLS, per attempt)
+    ``send_timeout_ms``                                          120000 (the body, per attempt)
+    ``response_timeout_ms``                                      60000 (headers, then body, per attempt)
+    ``timeout_ms``                ``DCAMS_TIMEOUT_MS``           120000 (the whole call, retries included)
+    ``retries``                   ``DCAMS_RETRIES``              2 (0 disables)
+    ``retry_backoff_ms``                                         250 (first pause, doubled each time)
+    ``max_response_bytes``                                       268435456
+    ``max_idle_connections``                                     16 (connections kept for reuse)
+    ``check_image_format``                                       ``True`` (refuse non-image documents)
+    ``danger_allow_plain_http``                                  ``False`` (``http://`` beyond loopback)
+    ``environment``                                              ``True``; ``False``: read no variable
+    ============================  =============================  =========================================
+
+    Certificate verification is always on. ``proxy`` beats
+    ``no_proxy=True``, which beats the environment; a loopback endpoint
+    never uses a proxy from the environment. Retries follow a connection
+    failure or HTTP 429/502/503/504, with exponential backoff (a
+    ``Retry-After`` answer wins); repeating is safe because every service is
+    idempotent (the upsert is keyed by e-mail). ``environment=False`` makes
+    the client immune to the process environment (no ``DCAMS_*``, no proxy
+    variables), e.g. for tests.
+
+    The settings go to the library one by one (no JSON is composed), so a
+    password may hold any character. A setting the library refuses raises
+    :class:`InvalidArgumentError` or :class:`ConfigError` naming it, never
+    its value. :meth:`from_json` takes the library's JSON configuration
+    instead.
 
     One client may be shared by any number of threads: every call releases
     the GIL while libdcams works. :meth:`close` waits for calls in flight
-    and is idempotent; the client is also a context manager.
+    and is idempotent; calls on a closed client raise ``ValueError``
+    (:class:`InvalidArgumentError`). The client is also a context manager.
     The password and test key are never kept on the Python object, logged,
     or shown in ``repr``.
+
+    Every result, and every error raised by a call, carries ``meta``
+    (:class:`CallMeta`): attempts, elapsed time, bytes sent, HTTP status,
+    connection reuse. Every call takes a keyword ``timeout_ms``: a deadline
+    for that call alone, instead of the client's ``timeout_ms``.
     """
+
+    _handle: Optional[Any]
 
     def __init__(
         self,
         endpoint: Optional[str] = None,
+        *,
         user: Optional[str] = None,
         password: Optional[str] = None,
         test_key: Optional[str] = None,
-        timeout_ms: Optional[int] = None,
-        connect_timeout_ms: Optional[int] = None,
-        check_image_format: Optional[bool] = None,
-        *,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        ca_bundle: Optional[Union[str, "os.PathLike[str]"]] = None,
+        ca_file: Optional[PathArg] = None,
+        ca_bundle: Optional[PathArg] = None,
         proxy: Optional[str] = None,
         no_proxy: Optional[bool] = None,
+        connect_timeout_ms: Optional[int] = None,
         send_timeout_ms: Optional[int] = None,
         response_timeout_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
         retries: Optional[int] = None,
         retry_backoff_ms: Optional[int] = None,
         max_response_bytes: Optional[int] = None,
         max_idle_connections: Optional[int] = None,
+        check_image_format: Optional[bool] = None,
         danger_allow_plain_http: Optional[bool] = None,
+        environment: Optional[bool] = None,
     ) -> None:
-        self._handle: Optional[int] = None
+        values: Dict[str, object] = {
+            "endpoint": endpoint,
+            "user": user,
+            "password": password,
+            "test_key": test_key,
+            "ca_file": ca_file,
+            "ca_bundle": ca_bundle,
+            "proxy": proxy,
+            "no_proxy": no_proxy,
+            "connect_timeout_ms": connect_timeout_ms,
+            "send_timeout_ms": send_timeout_ms,
+            "response_timeout_ms": response_timeout_ms,
+            "timeout_ms": timeout_ms,
+            "retries": retries,
+            "retry_backoff_ms": retry_backoff_ms,
+            "max_response_bytes": max_response_bytes,
+            "max_idle_connections": max_idle_connections,
+            "check_image_format": check_image_format,
+            "danger_allow_plain_http": danger_allow_plain_http,
+            "environment": environment,
+        }
+        self._init_state(endpoint, environment is not False)
+        config = config_p()
+        check(_c.dcams_config_new, byref(config))
+        try:
+            for keyword, member, kind in _SETTINGS:
+                value = values[keyword]
+                if value is None:
+                    continue
+                name = member.encode("ascii")
+                if kind == "string":
+                    check(_c.dcams_config_set_string, config, name, _text(value, keyword))
+                elif kind == "path":
+                    check(_c.dcams_config_set_string, config, name, _path(value, keyword))
+                elif kind == "int":
+                    check(_c.dcams_config_set_int, config, name, _int(value, keyword))
+                else:
+                    if not isinstance(value, bool):
+                        raise TypeError(f"{keyword} must be bool, not {type(value).__name__}")
+                    check(_c.dcams_config_set_bool, config, name, 1 if value else 0)
+            handle = client_p()
+            check(_c.dcams_client_new_from_config, config, byref(handle))
+        finally:
+            _c.dcams_config_free(config)
+            del values
+        self._handle = handle
+
+    @classmethod
+    def from_json(cls, config: Union[str, bytes, Mapping[str, Any]]) -> "Client":
+        """A client from the library's JSON configuration
+        (``dcams_client_new``): an object with the members of the table in
+        the class documentation, named as the library names them (``"pass"``
+        for the password). ``config`` is JSON text or a mapping."""
+        if isinstance(config, Mapping):
+            data: object = dict(config)
+            text = json.dumps(config)
+        elif isinstance(config, (str, bytes)):
+            text = config if isinstance(config, str) else config.decode("utf-8", "surrogateescape")
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None  # the library reports it
+        else:
+            raise TypeError(f"config must be JSON text or a mapping, not {type(config).__name__}")
+        members = data if isinstance(data, dict) else {}
+        endpoint = members.get("endpoint")
+        self = cls.__new__(cls)
+        self._init_state(endpoint if isinstance(endpoint, str) else None, members.get("environment") is not False)
+        handle = client_p()
+        check(_c.dcams_client_new, _required_text(text, "config"), byref(handle))
+        self._handle = handle
+        return self
+
+    def _init_state(self, endpoint: Optional[str], environment: bool) -> None:
+        self._handle = None
         self._cond = threading.Condition(threading.Lock())
         self._active = 0
         self._closing = False
         self._endpoint = endpoint
-
-        config: Dict[str, Any] = {}
-        for key, value in (("ca_file", ca_file), ("ca_bundle", ca_bundle)):
-            if value is not None:
-                config[key] = os.fspath(value)
-        for key, value in (
-            ("endpoint", endpoint),
-            ("user", user),
-            ("pass", password),
-            ("test_key", test_key),
-            ("proxy", proxy),
-        ):
-            if value is not None:
-                if not isinstance(value, str):
-                    name = "password" if key == "pass" else key
-                    raise TypeError(f"{name} must be str, not {type(value).__name__}")
-                config[key] = value
-        for key, value in (
-            ("timeout_ms", timeout_ms),
-            ("connect_timeout_ms", connect_timeout_ms),
-            ("send_timeout_ms", send_timeout_ms),
-            ("response_timeout_ms", response_timeout_ms),
-            ("retries", retries),
-            ("retry_backoff_ms", retry_backoff_ms),
-            ("max_response_bytes", max_response_bytes),
-            ("max_idle_connections", max_idle_connections),
-        ):
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise TypeError(f"{key} must be int, not {type(value).__name__}")
-                config[key] = value
-        for key, value in (
-            ("check_image_format", check_image_format),
-            ("no_proxy", no_proxy),
-            ("danger_allow_plain_http", danger_allow_plain_http),
-        ):
-            if value is not None:
-                config[key] = bool(value)
-
-        raw = _text(json.dumps(config), "config", secret=True) if config else None
-        handle = c_void_p()
-        err = c_void_p()
-        try:
-            code = _lib_fns.dcams_client_new(raw, byref(handle), byref(err))
-        finally:
-            text = take_string(err.value)
-            del raw, config
-        if code != Code.OK:
-            if handle.value:  # contract says NULL on failure; never leak anyway
-                _lib_fns.dcams_client_free(handle)
-            raise error_from_json(code, text)
-        if not handle.value:
-            raise error_from_json(Code.INTERNAL, None)
-        self._handle = handle.value
+        self._environment = environment
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -286,7 +438,7 @@ class Client:
             while self._active:
                 self._cond.wait()
             handle, self._handle = self._handle, None
-        _lib_fns.dcams_client_free(handle)
+        _c.dcams_client_free(handle)
 
     @property
     def closed(self) -> bool:
@@ -295,10 +447,10 @@ class Client:
     def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self, _free=_lib_fns.dcams_client_free) -> None:
+    def __del__(self, _free: Any = _c.dcams_client_free) -> None:
         # No call can be in flight here (each holds a reference to self).
         handle = getattr(self, "_handle", None)
         if handle:
@@ -310,10 +462,10 @@ class Client:
 
     def __repr__(self) -> str:
         state = ", closed" if self.closed else ""
-        return f"Client(endpoint={_display_endpoint(self._endpoint)!r}{state})"
+        return f"Client(endpoint={_display_endpoint(self._endpoint, self._environment)!r}{state})"
 
     @contextlib.contextmanager
-    def _use(self) -> Iterator[int]:
+    def _use(self) -> Iterator[Any]:
         with self._cond:
             if self._handle is None or self._closing:
                 raise InvalidArgumentError("the client is closed", code=Code.NULL_ARGUMENT)
@@ -327,28 +479,36 @@ class Client:
                 if self._active == 0:
                     self._cond.notify_all()
 
-    def _invoke(self, fn: Any, *args: Any) -> "tuple[int, Optional[str]]":
-        """Runs ``fn(handle, *args, &out)``; returns the code and the owned
-        result string (read and freed)."""
-        out = c_void_p()
-        code = Code.INTERNAL
+    def _run(
+        self, fn: Any, args: Sequence[object], timeout_ms: Optional[int], outputs: Sequence[Any] = ()
+    ) -> Tuple[str, CallMeta]:
+        """One service call, always with a ``dcams_call``: runs
+        ``fn(client, *args, call, *outputs, &result, &error)`` and returns
+        the reply text and what the call did, or raises the error (with
+        ``meta``). ``outputs`` are extra value outputs (ctypes objects)."""
+        if timeout_ms is not None:
+            timeout_ms = _int(timeout_ms, "timeout_ms", low=0)
+        call = call_p()
+        check(_c.dcams_call_new, byref(call))
+        result, error = c_void_p(), c_void_p()
+        code: int = Code.INTERNAL
+        meta: Optional[CallMeta] = None
         try:
+            if timeout_ms is not None:
+                check(_c.dcams_call_set_timeout_ms, call, timeout_ms)
             with self._use() as handle:
-                code = fn(handle, *args, byref(out))
+                code = int(fn(handle, *args, call, *(byref(o) for o in outputs), byref(result), byref(error)))
+            meta = _read_meta(call)
         finally:
             del args  # no traceback may keep the caller's buffers alive
-            text = take_string(out.value)
-        return code, text
-
-    @staticmethod
-    def _check(code: int, text: Optional[str]) -> Dict[str, Any]:
+            _c.dcams_call_free(call)
+            text = take_string(result.value)
+            error_text = take_string(error.value)
         if code != Code.OK:
-            raise error_from_json(code, text)
-        return _parse_reply(text)
-
-    def _call(self, fn: Any, *args: Any) -> Dict[str, Any]:
-        """Runs ``fn(handle, *args, &out)`` and returns the parsed reply."""
-        return self._check(*self._invoke(fn, *args))
+            raise error_from_json(code, error_text, meta)
+        if text is None or meta is None:
+            raise InternalError("libdcams returned DCAMS_OK without a result or metadata", code=Code.INTERNAL)
+        return text, meta
 
     # -- services ----------------------------------------------------------
 
@@ -368,18 +528,19 @@ class Client:
         phone: Optional[str] = None,
         reference: Optional[str] = None,
         test_key: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> UpsertResult:
         """createOrUpdateCustomer: creates or updates the customer ``email``.
 
         ``front`` (required) and ``back`` are each a file path (``str`` or
-        ``os.PathLike``) or the image bytes (``bytes``, ``bytearray``,
-        ``memoryview``). ``dob`` is ``YYYYMMDD``. ``test_key`` overrides the
+        ``os.PathLike``; read while sending) or the image itself (``bytes``,
+        ``bytearray``, ``memoryview``; passed by pointer, not copied). ``dob`` is ``YYYYMMDD``. ``test_key`` overrides the
         client's for this call. Raises :class:`ValidationError` (with
         ``.field``) before any traffic for a bad e-mail, dob or image.
         """
-        keep: List[Any] = []
-        c = dcams_customer()
-        c.email = _text(email, "email")
+        keep: List[object] = []
+        c = new_struct(dcams_customer)
+        c.email = _required_text(email, "email")
         c.fn = _text(fn, "fn")
         c.ln = _text(ln, "ln")
         c.addr = _text(addr, "addr")
@@ -389,22 +550,30 @@ class Client:
         c.dob = _text(dob, "dob")
         c.phone = _text(phone, "phone")
         c.reference = _text(reference, "reference")
-        c.test_key = _text(test_key, "test_key", secret=True)
-        c.front = _document(front, "documents.front", keep)
-        c.back = _document(back, "documents.back", keep)
+        c.test_key = _text(test_key, "test_key")
+        front_doc = _document(front, "documents.front", keep)
+        back_doc = _document(back, "documents.back", keep)
+        if front_doc is not None:
+            c.front = ctypes.pointer(front_doc)
+        if back_doc is not None:
+            c.back = ctypes.pointer(back_doc)
         try:
-            code, text = self._invoke(_lib_fns.dcams_client_upsert, byref(c))
+            text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms)
         finally:
             # Only now may the buffers go; drop them before raising, so a
             # traceback holding this frame does not keep a bytearray exported.
-            del c, keep
-        return UpsertResult.from_reply(self._check(code, text))
+            del c, keep, front_doc, back_doc
+        return UpsertResult.from_reply(_parse_reply(text), meta)
 
-    def call_json(self, request: Union[Mapping[str, Any], str, bytes]) -> Dict[str, Any]:
+    def call_json(
+        self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None
+    ) -> JsonReply:
         """Sends a request given as the documented JSON body and returns the
-        service's reply. ``request`` is a dict (bytes values, e.g. images in
-        ``target.documents``, are base64-encoded) or JSON text. ``user``,
-        ``pass``, ``service`` and ``target.test_key`` default to the client's.
+        service's reply (a ``dict`` with ``.meta``). ``request`` is a
+        mapping (``bytes`` values, e.g. images in ``target.documents``,
+        become base64) or JSON text. ``user``, ``pass``, ``service``
+        (default ``createOrUpdateCustomer``) and ``target.test_key`` default
+        to the client's.
         """
         if isinstance(request, Mapping):
             text = json.dumps(request, default=_json_default)
@@ -417,14 +586,17 @@ class Client:
             text = request
         else:
             raise TypeError(f"request must be a dict or JSON text, not {type(request).__name__}")
-        return self._call(_lib_fns.dcams_client_call_json, _text(text, "request", secret=True))
+        reply, meta = self._run(_c.dcams_client_call_json, (_required_text(text, "request"),), timeout_ms)
+        return JsonReply(_parse_reply(reply), meta)
 
-    def get_status(self, email: str) -> StatusResult:
+    def get_status(self, email: str, *, timeout_ms: Optional[int] = None) -> StatusResult:
         """getStatus: the review status and stored attributes of ``email``."""
-        reply = self._call(_lib_fns.dcams_client_get_status, _text(email, "email"))
-        return StatusResult.from_reply(reply)
+        text, meta = self._run(_c.dcams_client_get_status, (_required_text(email, "email"),), timeout_ms)
+        return StatusResult.from_reply(_parse_reply(text), meta)
 
-    def update_status(self, email: str, status: Union[Status, str]) -> StatusResult:
+    def update_status(
+        self, email: str, status: Union[Status, str], *, timeout_ms: Optional[int] = None
+    ) -> StatusResult:
         """updateStatus: sets the review status (``Status`` or ``"PASS"``,
         ``"PENDING"``, ``"FAIL"``). Anything else raises
         :class:`ValidationError` (field ``status``) without sending."""
@@ -436,59 +608,44 @@ class Client:
                 code=Code.VALIDATION,
                 field="status",
             )
-        reply = self._call(_lib_fns.dcams_client_update_status, _text(email, "email"), parsed.code)
-        return StatusResult.from_reply(reply, status_in_target=True)
-
-    def get_document_images(self, email: str) -> ImagesResult:
-        """getDocumentImages: the stored images, decoded, with status and attributes."""
-        raw_email = _text(email, "email")
-        images = POINTER(dcams_images)()
-        out = c_void_p()
-        code = None
-        try:
-            try:
-                with self._use() as handle:
-                    code = _lib_fns.dcams_client_get_document_images(
-                        handle, raw_email, byref(images), byref(out)
-                    )
-            finally:
-                text = take_string(out.value)
-            if code != Code.OK:
-                raise error_from_json(code, text)
-            reply = _parse_reply(text)
-            front = back = None
-            if images:
-                im = images.contents
-                if im.front and im.front_len:
-                    front = ctypes.string_at(im.front, im.front_len)
-                if im.back and im.back_len:
-                    back = ctypes.string_at(im.back, im.back_len)
-        finally:
-            if images:
-                _lib_fns.dcams_images_free(images)
-        return ImagesResult(
-            front=front if front is not None else b"",
-            back=back,
-            status=Status.parse(reply.get("status")),
-            reference=reply.get("reference") if isinstance(reply.get("reference"), str) else None,
-            target=reply.get("target") if isinstance(reply.get("target"), dict) else {},
-            raw=reply,
+        text, meta = self._run(
+            _c.dcams_client_update_status, (_required_text(email, "email"), parsed.code), timeout_ms
         )
+        return StatusResult.from_reply(_parse_reply(text), meta, status_in_target=True)
+
+    def get_document_images(self, email: str, *, timeout_ms: Optional[int] = None) -> ImagesResult:
+        """getDocumentImages: the stored images, decoded (``None`` for a side
+        that is not stored), with status and attributes."""
+        raw_email = _required_text(email, "email")
+        images = images_p()
+        try:
+            text, meta = self._run(_c.dcams_client_get_document_images, (raw_email,), timeout_ms, (images,))
+            front = _image_side(_c.dcams_images_front, images)
+            back = _image_side(_c.dcams_images_back, images)
+        finally:
+            _c.dcams_images_free(images)  # NULL-safe
+        return ImagesResult.from_reply(_parse_reply(text), meta, front, back)
 
     def save_document_images(
-        self, email: str, front_path: PathArg, back_path: Optional[PathArg] = None
+        self,
+        email: str,
+        front_path: PathArg,
+        back_path: Optional[PathArg] = None,
+        *,
+        timeout_ms: Optional[int] = None,
     ) -> StatusResult:
         """getDocumentImages, writing the front image to ``front_path`` and
-        the back image (if one is stored) to ``back_path``. Files are created
-        or truncated."""
-        return StatusResult.from_reply(
-            self._call(
-                _lib_fns.dcams_client_save_document_images,
-                _text(email, "email"),
-                _path(front_path, "front_path"),
-                None if back_path is None else _path(back_path, "back_path"),
-            )
+        the back image to ``back_path``. Files are created or truncated; if
+        ``back_path`` is given but no back image is stored, an existing file
+        there is removed. Paths may be ``str``, ``bytes`` or
+        ``os.PathLike`` (any name the OS accepts)."""
+        args = (
+            _required_text(email, "email"),
+            _path(front_path, "front_path"),
+            None if back_path is None else _path(back_path, "back_path"),
         )
+        text, meta = self._run(_c.dcams_client_save_document_images, args, timeout_ms)
+        return StatusResult.from_reply(_parse_reply(text), meta)
 
 
 __all__ = ["Client", "DEFAULT_ENDPOINT"]

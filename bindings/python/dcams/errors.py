@@ -1,35 +1,41 @@
 """Result codes and the exception hierarchy of the dcams binding.
 
 Every failure of a libdcams call becomes one exception whose class follows
-the code's range, carrying the library's error JSON as attributes::
+the code's range, carrying the library's error JSON as attributes and what
+the call did as ``meta`` (:class:`dcams.CallMeta`). Each class also derives
+from the builtin exception that fits, so ``except ValueError`` (or
+``OSError``, ``ConnectionError``, ``TimeoutError``) catches it too::
 
     DcamsError
-    ├── LibraryNotFoundError (also an ImportError)     library missing / wrong version
-    ├── InvalidArgumentError   1 NULL_ARGUMENT, 2 INVALID_ARGUMENT, 3 INVALID_UTF8, 4 INVALID_JSON
-    ├── ValidationError        5   (.field names the field: email, dob, documents.front, status, ...)
-    ├── ConfigError            6
-    ├── FileError              7
-    ├── ServiceError           20-39 (27 SERVICE_ERROR and 29 HTTP are raised as ServiceError itself)
-    │   ├── BadRequestError        20 (HTTP 400)
-    │   ├── UnauthorizedError      21 (401)
-    │   ├── ForbiddenError         22 (403)
-    │   ├── NotFoundError          23 (404)
-    │   ├── PayloadTooLargeError   24 (413)
-    │   ├── RateLimitedError       25 (429)
-    │   └── ServerError            26 (5xx)
-    ├── TransportError         40-59 (40 TRANSPORT is raised as TransportError itself)
-    │   ├── TlsError               41
-    │   ├── DcamsTimeoutError      42
-    │   ├── BadResponseError       43
-    │   └── RedirectError          44
-    └── InternalError          99
+    ├── LibraryNotFoundError (ImportError)   library missing / wrong version
+    ├── InvalidArgumentError (ValueError)    1 NULL_ARGUMENT (also: the client is closed), 2 INVALID_ARGUMENT,
+    │                                        3 INVALID_UTF8, 4 INVALID_JSON, 8 NOT_PRESENT, 9 WRONG_TYPE
+    ├── ValidationError (ValueError)         5  (.field names the field: email, dob, documents.front, status, ...)
+    ├── ConfigError                          6
+    ├── FileError (OSError)                  7
+    ├── ServiceError                         20-39 (27 SERVICE_ERROR and 29 HTTP are raised as ServiceError itself)
+    │   ├── BadRequestError                  20 (HTTP 400)
+    │   ├── UnauthorizedError                21 (401)
+    │   ├── ForbiddenError                   22 (403)
+    │   ├── NotFoundError                    23 (404)
+    │   ├── PayloadTooLargeError             24 (413)
+    │   ├── RateLimitedError                 25 (429)
+    │   └── ServerError                      26 (5xx)
+    ├── TransportError (ConnectionError)     40-59 (40 TRANSPORT is raised as TransportError itself)
+    │   ├── TlsError                         41
+    │   ├── DcamsTimeoutError (TimeoutError) 42
+    │   ├── BadResponseError                 43
+    │   └── RedirectError                    44
+    └── InternalError                        99
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Type, Union
+
+from .results import CallMeta
 
 
 class Code(enum.IntEnum):
@@ -43,6 +49,8 @@ class Code(enum.IntEnum):
     VALIDATION = 5
     CONFIG = 6
     FILE = 7
+    NOT_PRESENT = 8
+    WRONG_TYPE = 9
     BAD_REQUEST = 20
     UNAUTHORIZED = 21
     FORBIDDEN = 22
@@ -81,8 +89,14 @@ class DcamsError(Exception):
     ``http_status``, ``service_message`` and ``service_code`` (the service's
     own words, e.g. ``"AUTH0"``), ``detail``, ``retryable`` (bool: whether
     a later repeat can help), ``attempts`` (HTTP attempts made; 0 when the
-    call failed before any traffic).
+    call failed before any traffic); and ``meta``: what the call did
+    (:class:`CallMeta`: attempts, elapsed time, bytes, HTTP status,
+    connection reuse), ``None`` when no library call was made (e.g. an
+    argument this binding refused before calling).
     """
+
+    code: Union[Code, int]
+    meta: Optional[CallMeta]
 
     def __init__(
         self,
@@ -97,6 +111,7 @@ class DcamsError(Exception):
         detail: Optional[str] = None,
         retryable: bool = False,
         attempts: int = 0,
+        meta: Optional[CallMeta] = None,
     ) -> None:
         super().__init__(message)
         self.code = _code(int(code))
@@ -109,6 +124,7 @@ class DcamsError(Exception):
         self.detail = detail
         self.retryable = bool(retryable)
         self.attempts = int(attempts)
+        self.meta = meta
 
     def to_dict(self) -> Dict[str, Any]:
         """The error in the library's JSON shape."""
@@ -144,17 +160,20 @@ class DcamsError(Exception):
                 parts.append(f"{attr}={v!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def __reduce__(self):  # picklable despite keyword-only arguments
+    def __reduce__(self) -> Tuple[Any, ...]:  # picklable despite keyword-only arguments
         d = self.to_dict()
         msg = d.pop("message")
+        d["meta"] = self.meta
         return (_rebuild, (type(self), msg, d))
 
 
-def _rebuild(cls, message, kwargs):
+def _rebuild(cls: Type[DcamsError], message: str, kwargs: Dict[str, Any]) -> DcamsError:
     return cls(message, **kwargs)
 
 
-class LibraryNotFoundError(DcamsError, ImportError):
+# ImportError's own ``name`` (a module name) is Optional[str]; here ``name`` is
+# the DcamsError one, always a str, which mypy cannot tell apart.
+class LibraryNotFoundError(DcamsError, ImportError):  # type: ignore[misc]
     """libdcams could not be found or loaded, or is an incompatible version."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
@@ -163,11 +182,12 @@ class LibraryNotFoundError(DcamsError, ImportError):
         DcamsError.__init__(self, message, **kwargs)
 
 
-class InvalidArgumentError(DcamsError):
-    """Codes 1-4: a NULL/unusable argument, bad UTF-8, or bad JSON."""
+class InvalidArgumentError(DcamsError, ValueError):
+    """Codes 1-4, 8, 9: a NULL or unusable argument, bad UTF-8 or bad JSON;
+    also a call on a closed client (as closed files raise ``ValueError``)."""
 
 
-class ValidationError(DcamsError):
+class ValidationError(DcamsError, ValueError):
     """Code 5: the input failed validation before sending; ``field`` names it."""
 
 
@@ -175,7 +195,7 @@ class ConfigError(DcamsError):
     """Code 6: unusable configuration (endpoint, plain HTTP, credentials)."""
 
 
-class FileError(DcamsError):
+class FileError(DcamsError, OSError):
     """Code 7: an image file could not be read or written."""
 
 
@@ -211,7 +231,7 @@ class ServerError(ServiceError):
     """Code 26: HTTP 5xx (retryable)."""
 
 
-class TransportError(DcamsError):
+class TransportError(DcamsError, ConnectionError):
     """Codes 40-59: the connection failed or the response was unusable."""
 
 
@@ -219,7 +239,7 @@ class TlsError(TransportError):
     """Code 41: TLS handshake or certificate verification failed."""
 
 
-class DcamsTimeoutError(TransportError):
+class DcamsTimeoutError(TransportError, TimeoutError):
     """Code 42: a timeout expired (retryable)."""
 
 
@@ -235,7 +255,7 @@ class InternalError(DcamsError):
     """Code 99: a bug in libdcams."""
 
 
-_BY_CODE = {
+_BY_CODE: Dict[int, Type[DcamsError]] = {
     Code.NULL_ARGUMENT: InvalidArgumentError,
     Code.INVALID_ARGUMENT: InvalidArgumentError,
     Code.INVALID_UTF8: InvalidArgumentError,
@@ -243,6 +263,8 @@ _BY_CODE = {
     Code.VALIDATION: ValidationError,
     Code.CONFIG: ConfigError,
     Code.FILE: FileError,
+    Code.NOT_PRESENT: InvalidArgumentError,
+    Code.WRONG_TYPE: InvalidArgumentError,
     Code.BAD_REQUEST: BadRequestError,
     Code.UNAUTHORIZED: UnauthorizedError,
     Code.FORBIDDEN: ForbiddenError,
@@ -261,12 +283,12 @@ _BY_CODE = {
 }
 
 
-def exception_class(code: int) -> type:
+def exception_class(code: int) -> Type[DcamsError]:
     """The exception class for a result code (by range for unknown codes)."""
-    cls = _BY_CODE.get(code)  # type: ignore[call-overload]
+    cls = _BY_CODE.get(int(code))
     if cls is not None:
         return cls
-    if 1 <= code <= 4:
+    if 1 <= code <= 19:
         return InvalidArgumentError
     if 20 <= code <= 39:
         return ServiceError
@@ -275,9 +297,14 @@ def exception_class(code: int) -> type:
     return DcamsError
 
 
-def error_from_json(code: int, text: Optional[str]) -> DcamsError:
-    """Builds the exception for a non-zero ``code`` and the library's error
-    JSON ``text`` (``None`` or unparsable text still gives an exception)."""
+def _opt_str(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def error_from_json(code: int, text: Optional[str], meta: Optional[CallMeta] = None) -> DcamsError:
+    """Builds the exception for a non-zero ``code``, the library's error
+    JSON ``text`` (``None`` or unparsable text still gives an exception)
+    and what the call did (``meta``)."""
     data: Dict[str, Any] = {}
     if text:
         try:
@@ -288,18 +315,20 @@ def error_from_json(code: int, text: Optional[str]) -> DcamsError:
             data = {"message": text}
     # The return value is authoritative; the JSON's code should agree.
     message = data.get("message") or f"libdcams call failed with code {code}"
-    cls = exception_class(code)
-    return cls(
+    http_status = data.get("http_status")
+    attempts = data.get("attempts")
+    return exception_class(code)(
         str(message),
         code=code,
-        name=data.get("name"),
-        field=data.get("field"),
-        http_status=data.get("http_status"),
-        service_message=data.get("service_message"),
-        service_code=data.get("service_code"),
-        detail=data.get("detail"),
-        retryable=bool(data.get("retryable", False)),
-        attempts=int(data.get("attempts") or 0),
+        name=_opt_str(data.get("name")),
+        field=_opt_str(data.get("field")),
+        http_status=http_status if isinstance(http_status, int) else None,
+        service_message=_opt_str(data.get("service_message")),
+        service_code=_opt_str(data.get("service_code")),
+        detail=_opt_str(data.get("detail")),
+        retryable=data.get("retryable") is True,
+        attempts=attempts if isinstance(attempts, int) else 0,
+        meta=meta,
     )
 
 

@@ -1,10 +1,10 @@
-"""Review status and the typed results of the client's calls."""
+"""Review status, per-call metadata and the typed results of the client's calls."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 
 class Status(enum.Enum):
@@ -20,7 +20,7 @@ class Status(enum.Enum):
         return _STATUS_CODES[self]
 
     @classmethod
-    def parse(cls, value: Any) -> Optional["Status"]:
+    def parse(cls, value: object) -> Optional["Status"]:
         """The status named by a wire string (``None`` for anything else)."""
         if isinstance(value, Status):
             return value
@@ -38,11 +38,35 @@ class Status(enum.Enum):
 _STATUS_CODES = {Status.PASS: 1, Status.PENDING: 2, Status.FAIL: 3}
 
 
-def _dict(value: Any) -> Dict[str, Any]:
+@dataclass(frozen=True)
+class CallMeta:
+    """What one call did, success or failure (``dcams_call_meta``).
+
+    ``code``: the result code the call returned (0 on success; compare with
+    :class:`dcams.Code`). ``attempts``: HTTP attempts made (0 when it failed
+    before any traffic, more than 1 when it was retried). ``http_status``:
+    the status of the last response, ``None`` if none arrived.
+    ``elapsed_ms``: wall time of the whole call, retry pauses included.
+    ``request_bytes``: size of the last request body sent (its
+    ``Content-Length``). ``response_bytes``: size of the last response body
+    read. ``connection_reused``: whether the last attempt reused a pooled
+    connection (``False``: it opened a new one; ``None``: not known).
+    """
+
+    code: int
+    attempts: int
+    http_status: Optional[int]
+    elapsed_ms: int
+    request_bytes: int
+    response_bytes: int
+    connection_reused: Optional[bool]
+
+
+def _dict(value: object) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _str(value: Any) -> Optional[str]:
+def _str(value: object) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
@@ -52,7 +76,8 @@ class UpsertResult:
 
     ``type`` is ``"createCustomer"`` or ``"updateCustomer"``; ``created`` is
     ``type == "createCustomer"``; ``status`` is ``None`` if the service sent
-    none or a value this binding does not know (see ``raw``).
+    none or a value this binding does not know (see ``raw``); ``meta`` is
+    what the call did.
     """
 
     type: str
@@ -62,9 +87,10 @@ class UpsertResult:
     customer_link: Optional[str]
     target: Dict[str, Any]
     raw: Dict[str, Any] = field(repr=False)
+    meta: CallMeta
 
     @classmethod
-    def from_reply(cls, raw: Dict[str, Any]) -> "UpsertResult":
+    def from_reply(cls, raw: Dict[str, Any], meta: CallMeta) -> "UpsertResult":
         kind = _str(raw.get("type")) or ""
         return cls(
             type=kind,
@@ -74,6 +100,7 @@ class UpsertResult:
             customer_link=_str(raw.get("customer_link")),
             target=_dict(raw.get("target")),
             raw=raw,
+            meta=meta,
         )
 
 
@@ -89,34 +116,68 @@ class StatusResult:
     reference: Optional[str]
     target: Dict[str, Any]
     raw: Dict[str, Any] = field(repr=False)
+    meta: CallMeta
 
     @classmethod
-    def from_reply(cls, raw: Dict[str, Any], *, status_in_target: bool = False) -> "StatusResult":
+    def from_reply(cls, raw: Dict[str, Any], meta: CallMeta, *, status_in_target: bool = False) -> "StatusResult":
         target = _dict(raw.get("target"))
         first, second = (target, raw) if status_in_target else (raw, target)
         status = Status.parse(first.get("status")) or Status.parse(second.get("status"))
-        return cls(status=status, reference=_str(raw.get("reference")), target=target, raw=raw)
+        return cls(status=status, reference=_str(raw.get("reference")), target=target, raw=raw, meta=meta)
 
 
 @dataclass(frozen=True)
 class ImagesResult:
-    """Reply of getDocumentImages with the decoded images (``back`` is
-    ``None`` if none is stored). ``raw`` is the reply without the images.
-    The repr shows image lengths, never the bytes."""
+    """Reply of getDocumentImages with the decoded images: ``front`` and
+    ``back`` are ``bytes``, or ``None`` when that side is not stored.
+    ``target`` holds the stored attributes (without ``documents``); ``raw``
+    is the reply without the images (``target.documents`` then holds
+    ``front_bytes`` and ``back_bytes``, the decoded sizes). The repr shows
+    image lengths, never the bytes."""
 
-    front: bytes
+    front: Optional[bytes]
     back: Optional[bytes]
     status: Optional[Status]
     reference: Optional[str]
     target: Dict[str, Any]
-    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+    raw: Dict[str, Any]
+    meta: CallMeta
+
+    @classmethod
+    def from_reply(
+        cls, raw: Dict[str, Any], meta: CallMeta, front: Optional[bytes], back: Optional[bytes]
+    ) -> "ImagesResult":
+        target = {k: v for k, v in _dict(raw.get("target")).items() if k != "documents"}
+        return cls(
+            front=front,
+            back=back,
+            status=Status.parse(raw.get("status")),
+            reference=_str(raw.get("reference")),
+            target=target,
+            raw=raw,
+            meta=meta,
+        )
 
     def __repr__(self) -> str:
-        back = "None" if self.back is None else f"<{len(self.back)} bytes>"
+        def size(image: Optional[bytes]) -> str:
+            return "None" if image is None else f"<{len(image)} bytes>"
+
         return (
-            f"ImagesResult(front=<{len(self.front)} bytes>, back={back}, "
-            f"status={self.status!r}, reference={self.reference!r}, target={self.target!r})"
+            f"ImagesResult(front={size(self.front)}, back={size(self.back)}, "
+            f"status={self.status!r}, reference={self.reference!r}, target={self.target!r}, "
+            f"meta={self.meta!r})"
         )
 
 
-__all__ = ["Status", "UpsertResult", "StatusResult", "ImagesResult"]
+class JsonReply(Dict[str, Any]):
+    """The reply of :meth:`dcams.Client.call_json`: the service's JSON
+    object as a ``dict``, plus ``meta``, what the call did."""
+
+    meta: CallMeta
+
+    def __init__(self, reply: Mapping[str, Any], meta: CallMeta) -> None:
+        super().__init__(reply)
+        self.meta = meta
+
+
+__all__ = ["Status", "CallMeta", "UpsertResult", "StatusResult", "ImagesResult", "JsonReply"]

@@ -1,6 +1,11 @@
 """Shared fixtures: a dcams-sandbox process per session, admin helpers,
 test images, and a tiny canned-answer HTTP stub for error statuses the
-sandbox never produces."""
+sandbox never produces.
+
+The suite tests the INSTALLED package (the wheel `make -C bindings/python
+test` builds and installs into its venv), never the source tree beside it:
+the check below fails the run otherwise. (DCAMS_TEST_SOURCE=1 allows an
+editable install, for working on the package.)"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,8 +30,8 @@ from typing import Any, Dict, Optional
 import pytest
 
 HERE = Path(__file__).resolve().parent
-PY_ROOT = HERE.parent
-sys.path.insert(0, str(PY_ROOT))
+PY_ROOT = HERE.parent  # bindings/python
+REPO = PY_ROOT.parent.parent
 
 # The client falls back to these; a developer's live settings must not leak
 # into tests against the sandbox.
@@ -36,27 +42,35 @@ for _var in (
     "DCAMS_TEST_KEY",
     "DCAMS_TIMEOUT_MS",
     "DCAMS_CONNECT_TIMEOUT_MS",
+    "DCAMS_RETRIES",
+    "DCAMS_CA_FILE",
+    "DCAMS_CA_BUNDLE",
+    "DCAMS_LIB",
 ):
     os.environ.pop(_var, None)
 
 import dcams  # noqa: E402
+from dcams import _origin  # noqa: E402
+
+if os.environ.get("DCAMS_TEST_SOURCE") != "1":
+    assert _origin.BUILT and not Path(dcams.__file__).resolve().is_relative_to(REPO / "bindings"), (
+        f"the tests must run against the installed dcams wheel, but imported {dcams.__file__} "
+        "(run them with `make -C bindings/python test`)"
+    )
+    assert sys.prefix != sys.base_prefix, "the tests run in a venv, not in the system Python"
+
+
+def cargo_version() -> str:
+    """The workspace version, read from Cargo.toml (the one place it is written)."""
+    with open(REPO / "Cargo.toml", "rb") as f:
+        return str(tomllib.load(f)["workspace"]["package"]["version"])
 
 USER = "sandbox-user"
 PASS = "sandbox-pass"
 TEST_KEY = "sandbox-test-key"
 
 
-def _find_up(rel: str) -> Optional[Path]:
-    for parent in [HERE, *HERE.parents]:
-        p = parent / rel
-        if p.exists():
-            return p
-    return None
-
-
-DATA = _find_up("tests/data/passport-td3.jpg")
-assert DATA is not None, "tests/data/passport-td3.jpg not found above " + str(HERE)
-DATA = DATA.parent
+DATA = REPO / "tests" / "data"
 FRONT = DATA / "passport-td3.jpg"
 BACK = DATA / "passport-td2.png"
 
@@ -80,16 +94,10 @@ def unique_email(prefix: str = "py") -> str:
 
 def sandbox_bin() -> Path:
     env = os.environ.get("DCAMS_SANDBOX_BIN")
-    if env:
-        return Path(env)
-    for profile in ("release", "debug"):
-        p = _find_up(f"target/{profile}/dcams-sandbox")
-        if p is not None:
-            return p
-    raise RuntimeError(
-        "dcams-sandbox not found: build it with `cargo build --release -p dcams-sandbox` "
-        "or set DCAMS_SANDBOX_BIN"
-    )
+    p = Path(env) if env else REPO / "target" / "release" / "dcams-sandbox"
+    if not p.is_file():
+        raise RuntimeError(f"dcams-sandbox not found at {p}: run `make build` or set DCAMS_SANDBOX_BIN")
+    return p
 
 
 class Sandbox:
@@ -167,12 +175,19 @@ class Sandbox:
         assert status == 200
         return json.loads(body)
 
+    def script(self, answer: Dict[str, Any]) -> None:
+        """POST /_sandbox/script: the next storage requests get this answer."""
+        req = urllib.request.Request(self.base + "/_sandbox/script", data=json.dumps(answer).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+
     def client(self, **kw: Any) -> dcams.Client:
-        kw.setdefault("endpoint", self.url)
+        """A client of this sandbox that reads no environment variable."""
         kw.setdefault("user", USER)
         kw.setdefault("password", PASS)
         kw.setdefault("timeout_ms", 20000)
-        return dcams.Client(**kw)
+        kw.setdefault("environment", False)
+        return dcams.Client(kw.pop("endpoint", self.url), **kw)
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ def test_bad_strings_before_traffic(client, sandbox):
 
 
 def _stub_client(stub, **kw):
-    return dcams.Client(endpoint=stub.url, user="u", password="p", **kw)
+    return dcams.Client(stub.url, user="u", password="p", environment=False, **kw)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,8 @@ def test_timeout(stub):
 
 def test_connection_refused():
     port = free_port()
-    with dcams.Client(endpoint=f"http://127.0.0.1:{port}/v3/stable/api/storage", user="u", password="p") as c:
+    with dcams.Client(f"http://127.0.0.1:{port}/v3/stable/api/storage", user="u", password="p",
+                      environment=False) as c:
         with pytest.raises(dcams.TransportError) as ei:
             c.get_status("a@example.com")
     assert ei.value.code == dcams.Code.TRANSPORT and ei.value.retryable is True
@@ -197,11 +198,13 @@ def test_retries_are_configurable_and_reported(tmp_path):
     endpoint = f"http://127.0.0.1:{port}/v3/stable/api/storage"
     front = b"\xff\xd8\xff\xe0" + b"\0" * 64
     for retries, attempts in ((0, 1), (2, 3)):
-        with dcams.Client(endpoint=endpoint, user="u", password="p", retries=retries,
+        with dcams.Client(endpoint, user="u", password="p", retries=retries, environment=False,
                           retry_backoff_ms=1, connect_timeout_ms=500) as client:
             with pytest.raises(dcams.TransportError) as info:
                 client.upsert("a@example.com", front)
             assert info.value.attempts == attempts
+            assert info.value.meta is not None and info.value.meta.attempts == attempts
+            assert info.value.meta.http_status is None  # no response ever arrived
             assert info.value.retryable is True
 
 
@@ -210,9 +213,79 @@ def test_tls_and_proxy_options_reach_the_library(tmp_path):
 
     missing = tmp_path / "missing-ca.pem"
     with pytest.raises(dcams.ConfigError) as info:
-        dcams.Client(endpoint="https://dcams.app/v3/stable/api/storage", ca_file=missing)
+        dcams.Client("https://dcams.app/v3/stable/api/storage", ca_file=missing)
     assert "ca_file" in info.value.message
     with pytest.raises(dcams.ConfigError) as info:
         dcams.Client(proxy="http://user:hunter2@[::1:3128")
     assert "hunter2" not in str(info.value) and "proxy" in info.value.message
     dcams.Client(no_proxy=True, retries=0, send_timeout_ms=1000, response_timeout_ms=1000).close()
+
+
+# -- each dcams error is caught by the builtin that fits ---------------------
+
+
+def test_except_value_error_catches_validation(client, sandbox):
+    before = sandbox.requests()
+    try:
+        client.upsert("a@example.com", FRONT, dob="19800231")
+    except ValueError as e:
+        assert isinstance(e, dcams.ValidationError) and e.field == "dob"
+    else:
+        raise AssertionError("no ValueError")
+    assert sandbox.requests() == before
+
+
+def test_except_os_error_catches_file_errors(client, tmp_path):
+    try:
+        client.upsert("a@example.com", tmp_path / "missing.jpg")
+    except OSError as e:
+        assert isinstance(e, dcams.FileError) and e.code == dcams.Code.FILE
+    else:
+        raise AssertionError("no OSError")
+
+
+def test_except_connection_error_catches_transport_errors():
+    with dcams.Client(f"http://127.0.0.1:{free_port()}/v3/stable/api/storage", user="u", password="p",
+                      retries=0, environment=False) as c:
+        try:
+            c.get_status("a@example.com")
+        except ConnectionError as e:
+            assert type(e) is dcams.TransportError and e.code == dcams.Code.TRANSPORT
+        else:
+            raise AssertionError("no ConnectionError")
+
+
+def test_except_timeout_error_catches_timeouts(stub):
+    stub.set(200, {"result": "Success"}, delay=1.0)
+    try:
+        with _stub_client(stub, timeout_ms=200, retries=0) as c:
+            try:
+                c.get_status("a@example.com")
+            except TimeoutError as e:
+                assert isinstance(e, dcams.DcamsTimeoutError) and isinstance(e, ConnectionError)
+            else:
+                raise AssertionError("no TimeoutError")
+    finally:
+        stub.set(200, {})
+
+
+# -- per-call deadline -------------------------------------------------------
+
+
+def test_per_call_timeout(stub):
+    """timeout_ms given to one call bounds that call, not the client's 20 s."""
+    stub.set(200, {"result": "Success", "status": "PENDING"}, delay=1.0)
+    try:
+        with _stub_client(stub, timeout_ms=20000, retries=0) as c:
+            t0 = time.monotonic()
+            with pytest.raises(dcams.DcamsTimeoutError) as ei:
+                c.get_status("a@example.com", timeout_ms=200)
+            assert time.monotonic() - t0 < 0.9
+            assert ei.value.meta is not None and ei.value.meta.code == dcams.Code.TIMEOUT
+            assert c.get_status("a@example.com").status is dcams.Status.PENDING  # the client's deadline
+            with pytest.raises(dcams.InvalidArgumentError):
+                c.get_status("a@example.com", timeout_ms=0)  # refused by dcams_call_set_timeout_ms
+            with pytest.raises(dcams.InvalidArgumentError):
+                c.get_status("a@example.com", timeout_ms=-5)
+    finally:
+        stub.set(200, {})

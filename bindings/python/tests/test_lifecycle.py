@@ -30,7 +30,7 @@ def test_lifecycle(client, sandbox, tmp_path):
     assert im.status is dcams.Status.PENDING and im.reference == "R-life"
     assert im.target["email"] == email
     assert "documents" not in im.target
-    assert im.raw["front_bytes"] == len(im.front) and im.raw["back_bytes"] == len(im.back)
+    assert im.raw["target"]["documents"] == {"front_bytes": len(im.front), "back_bytes": len(im.back)}
     text = repr(im)
     assert f"front=<{len(im.front)} bytes>" in text and f"back=<{len(im.back)} bytes>" in text
     assert len(text) < 500
@@ -66,6 +66,30 @@ def test_front_only_customer_images(client):
     im = client.get_document_images(email)
     assert im.front == png and im.back is None
     assert "back=None" in repr(im)
+    assert im.raw["target"]["documents"] == {"front_bytes": len(png), "back_bytes": 0}
+
+
+def test_absent_images_are_none_on_both_sides(stub):
+    """A reply without documents: front and back are None (not b"")."""
+    stub.set(200, {"result": "Success", "status": "PASS", "target": {"email": "a@example.com"}})
+    try:
+        with dcams.Client(stub.url, user="u", password="p", environment=False) as c:
+            im = c.get_document_images("a@example.com")
+    finally:
+        stub.set(200, {})
+    assert im.front is None and im.back is None
+    assert im.status is dcams.Status.PASS and im.target == {"email": "a@example.com"}
+    assert "front=None, back=None" in repr(im)
+
+
+def test_empty_stored_image_is_empty_bytes_not_none(stub):
+    stub.set(200, {"result": "Success", "target": {"email": "a@example.com", "documents": {"front": "", "back": "AQID"}}})
+    try:
+        with dcams.Client(stub.url, user="u", password="p", environment=False) as c:
+            im = c.get_document_images("a@example.com")
+    finally:
+        stub.set(200, {})
+    assert im.front == b"" and im.back == b"\x01\x02\x03"
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,37 @@
-"""sample.py as a subprocess against the sandbox."""
+"""sample.py as a subprocess against the sandbox, importing the installed
+package (a copy of the script runs from a temporary directory: run from
+bindings/python, Python would put the source tree first on sys.path)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+import dcams
 
 from conftest import BACK, FRONT, PASS, PY_ROOT, USER, unique_email
 
-SAMPLE = PY_ROOT / "sample.py"
+_HOME = Path(tempfile.mkdtemp(prefix="dcams-sample-"))
+SAMPLE = Path(shutil.copy(PY_ROOT / "sample.py", _HOME))
 
 
 def run(sandbox, *args, password=PASS):
     env = dict(os.environ, DCAMS_ENDPOINT=sandbox.url, DCAMS_USER=USER, DCAMS_PASS=password)
-    return subprocess.run([sys.executable, str(SAMPLE), *map(str, args)], env=env,
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([sys.executable, str(SAMPLE), *map(str, args)], env=env, cwd=_HOME,
                           capture_output=True, text=True, timeout=60)
+
+
+def test_sample_imports_the_installed_package(sandbox):
+    p = subprocess.run([sys.executable, "-c", "import sample, dcams; print(dcams.__file__)"], cwd=_HOME,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == dcams.__file__
 
 
 def test_sample_upsert_and_errors(sandbox, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 import sys
 
 import pytest
@@ -64,12 +65,14 @@ def test_bytes_are_passed_without_copy():
     keep = []
     b = FRONT.read_bytes()
     doc = _document(b, "documents.front", keep)
+    assert doc is not None and doc.struct_size == ctypes.sizeof(doc)
     addr = ctypes.cast(doc.data, ctypes.c_void_p).value
     if sys.implementation.name == "cpython":
         assert addr == id(b) + bytes.__basicsize__ - 1  # ob_sval of the bytes object itself
     assert doc.len == len(b) and doc.path is None
     ba = bytearray(b)
     doc = _document(ba, "documents.front", keep)
+    assert doc is not None
     probe = (ctypes.c_char * len(ba)).from_buffer(ba)
     assert ctypes.cast(doc.data, ctypes.c_void_p).value == ctypes.addressof(probe)
     del probe
@@ -121,3 +124,21 @@ def test_argument_types(client):
         client.upsert("a@example.com", 12345)
     with pytest.raises(TypeError):
         client.upsert(b"a@example.com", FRONT)
+
+
+def test_paths_that_are_not_utf8(client, sandbox, tmp_path):
+    """Paths go to the library as the OS spells them (os.fsencode)."""
+    name = os.fsdecode(b"front-\xff\xfe.jpg")  # not UTF-8: a surrogate-escaped str
+    src = tmp_path / name
+    src.write_bytes(FRONT.read_bytes())
+    email = unique_email("nonutf8")
+    assert client.upsert(email, src).created
+    assert sandbox.document(email, "front") == FRONT.read_bytes()
+    out = tmp_path / os.fsdecode(b"out-\xe9.jpg")
+    client.save_document_images(email, out)
+    assert out.read_bytes() == FRONT.read_bytes()
+    assert os.fsencode(out.name) == b"out-\xe9.jpg"
+    back = os.fsencode(tmp_path) + b"/back-\xff.png"  # a bytes path (for upsert, bytes are image data)
+    client.upsert(email, src, BACK)
+    client.save_document_images(email, os.fsencode(out), back)
+    assert open(back, "rb").read() == BACK.read_bytes()
