@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use ureq::{Agent, SendBody};
 
-use super::body::BodyBuilder;
+use super::body::{Body, BodyBuilder};
 use super::config::{Config, Secret};
 use super::customer::Customer;
 use super::document::{check, Checked, Source};
@@ -13,6 +13,7 @@ use super::error::{Error, ErrorKind};
 use super::events::{self, Failure, HostPort, MaskedEmail, NotRetried};
 use super::log::CallLog;
 use super::meta::CallMeta;
+use super::probe::{self, Trace};
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
 use super::response::{body_error, classify, transport_error, Head, Parsed, Reply};
@@ -155,7 +156,7 @@ impl Client {
     /// then `finish` on the reply, and the outcome logged.
     fn call<T>(&self, request: &Request<'_>, finish: impl FnOnce(Parsed) -> Result<T, Error>) -> Result<T, Error> {
         let call = || {
-            let (result, meta) = self.execute(request);
+            let (result, meta, _) = self.execute(request);
             let result = result.and_then(|parsed| {
                 let status = parsed.reply.http_status;
                 finish(parsed).map(|t| (t, status))
@@ -178,15 +179,17 @@ impl Client {
     }
 
     /// Runs one exchange and records what it did in the reply's or the error's
-    /// [`CallMeta`] (also returned, for the outcome event).
-    fn execute(&self, request: &Request<'_>) -> (Result<Parsed, Error>, CallMeta) {
+    /// [`CallMeta`] (also returned, for the outcome event), with the last
+    /// attempt's connection trace.
+    pub(crate) fn execute(&self, request: &Request<'_>) -> (Result<Parsed, Error>, CallMeta, Option<Trace>) {
         let started = Instant::now();
         let mut meta = CallMeta::default();
         if events::debug_enabled() {
             let timeout = request.timeout.unwrap_or(self.config.timeout);
             events::call_started(request.service, request.email.as_deref().map(MaskedEmail::new).as_ref(), timeout);
         }
-        let result = self.run(request, started, &mut meta);
+        let mut trace = None;
+        let result = self.run(request, started, &mut meta, &mut trace);
         meta.elapsed = started.elapsed();
         let result = match result {
             Ok(mut parsed) => {
@@ -195,12 +198,18 @@ impl Client {
             }
             Err(e) => Err(e.with_meta(meta)),
         };
-        (result, meta)
+        (result, meta, trace)
     }
 
     /// Checks once, then makes attempts until one succeeds, the error is
     /// not retryable, the retries are used up, or the deadline would pass.
-    fn run(&self, request: &Request<'_>, started: Instant, meta: &mut CallMeta) -> Result<Parsed, Error> {
+    fn run(
+        &self,
+        request: &Request<'_>,
+        started: Instant,
+        meta: &mut CallMeta,
+        trace: &mut Option<Trace>,
+    ) -> Result<Parsed, Error> {
         request.validate()?;
         let missing = |what: &str, var: &str| {
             Error::new(ErrorKind::Config, format!("no API {what}: set it in the configuration or {var}"))
@@ -246,7 +255,7 @@ impl Client {
             meta.attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let attempt_started = Instant::now();
-            let error = match self.attempt(&credentials, request, sources, remaining, meta) {
+            let error = match self.attempt(&credentials, request, sources, remaining, meta, trace) {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
@@ -289,6 +298,7 @@ impl Client {
         (front, back): (Option<Source<'_>>, Option<Source<'_>>),
         remaining: Duration,
         meta: &mut CallMeta,
+        last: &mut Option<Trace>,
     ) -> Result<Parsed, Error> {
         let mut builder = BodyBuilder::new(c.user, c.pass, r.service.as_str(), r.reference.as_deref(), &r.extra_top);
         if let Some(email) = &r.email {
@@ -316,8 +326,30 @@ impl Client {
         meta.response_bytes = 0;
         let started = Instant::now();
         events::attempt_started(r.service, &self.host, meta.attempts, self.config.retries + 1, body.len());
-        let mut body = Sent { len: body.len(), body, sent: 0, started };
+        let mut body = Sent { len: body.len(), body, sent: 0, started, connection_known: false };
+        probe::begin(&self.host);
+        let result = self.exchange(&mut body, remaining, meta, &secrets);
+        let trace = probe::end();
+        // A new connection shows in the trace; an attempt that started its body without one reused a pooled one.
+        meta.connection_reused = match &trace {
+            Some(t) if t.new_connection => Some(false),
+            _ if body.connection_known => Some(true),
+            _ => None,
+        };
+        *last = trace;
+        result
+    }
 
+    /// The HTTP exchange of one attempt: `body` streamed, the whole response
+    /// read (so the connection can be reused), the answer classified.
+    fn exchange(
+        &self,
+        body: &mut Sent<Body<'_>>,
+        remaining: Duration,
+        meta: &mut CallMeta,
+        secrets: &[&str],
+    ) -> Result<Parsed, Error> {
+        let started = body.started;
         let response = self
             .agent
             .post(&self.config.endpoint)
@@ -327,7 +359,7 @@ impl Client {
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .header("Content-Length", body.len.to_string())
-            .send(SendBody::from_reader(&mut body));
+            .send(SendBody::from_reader(body));
         let mut response = response.map_err(|e| self.transport_error(e))?;
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let head = Head {
@@ -345,7 +377,7 @@ impl Client {
             .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
         meta.response_bytes = bytes.len() as u64;
         events::response(head.status, started.elapsed(), meta.response_bytes);
-        classify(&head, bytes, &secrets)
+        classify(&head, bytes, secrets)
     }
 
     fn transport_error(&self, e: ureq::Error) -> Error {
@@ -372,10 +404,16 @@ struct Sent<R> {
     len: u64,
     sent: u64,
     started: Instant,
+    /// The transport asked for the body: it has a connection, new or pooled.
+    connection_known: bool,
 }
 
 impl<R: std::io::Read> std::io::Read for Sent<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if !self.connection_known {
+            self.connection_known = true;
+            events::connection(!probe::new_connection());
+        }
         let n = self.body.read(out)?;
         let before = self.sent;
         self.sent += n as u64;

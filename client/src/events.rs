@@ -207,6 +207,30 @@ pub(crate) fn attempt_started(service: Service, host: &HostPort, attempt: u32, o
     );
 }
 
+pub(crate) fn resolved(host: &HostPort, addresses: usize, took: Duration) {
+    tracing::trace!(target: "dcams::connection", host = %host, addresses, ms = ms(took), "name resolved");
+}
+
+pub(crate) fn tcp_connected(to: &HostPort, took: Duration) {
+    tracing::trace!(target: "dcams::connection", to = %to, ms = ms(took), "TCP connected");
+}
+
+pub(crate) fn proxy_tunnel(proxy: &HostPort, took: Duration) {
+    tracing::trace!(target: "dcams::connection", proxy = %proxy, ms = ms(took), "proxy tunnel established (CONNECT)");
+}
+
+pub(crate) fn connection(reused: bool) {
+    tracing::debug!(target: "dcams::connection", reused, "{}", if reused { "connection reused" } else { "new connection" });
+}
+
+pub(crate) fn tls_done(version: &'static str, cipher_suite: &'static str, took: Duration) {
+    tracing::debug!(target: "dcams::tls", version, cipher_suite, ms = ms(took), "TLS handshake done");
+}
+
+pub(crate) fn tls_failed(why: &'static str, took: Duration) {
+    tracing::debug!(target: "dcams::tls", why, ms = ms(took), "TLS handshake failed");
+}
+
 pub(crate) fn request_sent(bytes: u64, took: Duration) {
     tracing::debug!(target: "dcams::attempt", bytes, ms = ms(took), "request sent");
 }

@@ -44,10 +44,12 @@ mod error;
 mod events;
 mod log;
 mod meta;
+mod probe;
 mod reply;
 mod request;
 mod response;
 mod retry;
+mod tls;
 mod transport;
 pub mod validate;
 

@@ -9,10 +9,14 @@ use std::sync::OnceLock;
 
 use ureq::config::Config as AgentConfig;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 use ureq::{Agent, Proxy};
 
 use super::config::{is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
+use super::probe::{Connected, NewConnection, Resolve};
+use super::tls::TlsConnector;
 
 /// The agent every call of one client goes through (shared connection pool),
 /// and the `host:port` of the proxy it uses, if any (for error messages).
@@ -21,8 +25,8 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         config.endpoint.parse().map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
     // A plain-http (loopback) endpoint never does TLS: skip loading the
     // platform's CA store, which costs milliseconds per client.
-    let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { RootCerts::new_with_certs(&[]) };
-    let tls = TlsConfig::builder().root_certs(roots).build();
+    let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { Vec::new() };
+    let tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&roots)).build();
     let proxy = proxy(config, &uri)?;
     // Never the proxy's credentials: host and port only.
     let via = proxy.as_ref().map(|p| format!("{}:{}", p.host(), p.port()));
@@ -44,7 +48,15 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         .max_redirects_will_error(false)
         .user_agent(config.user_agent())
         .build();
-    Ok((agent_config.into(), via))
+    // ureq's chain (CONNECT proxy, TCP, TLS) with the probe's hooks (see
+    // probe.rs) and our TLS connector, which reports the handshake's outcome.
+    let connector =
+        ().chain(NewConnection)
+            .chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(Connected)
+            .chain(TlsConnector::new(&roots));
+    Ok((Agent::with_parts(agent_config, connector, Resolve(DefaultResolver::default())), via))
 }
 
 /// The platform's CA roots, loaded once per process (Mozilla's bundled
@@ -65,15 +77,15 @@ fn platform_roots() -> &'static [Certificate<'static>] {
     })
 }
 
-fn root_certs(config: &Config) -> Result<RootCerts, Error> {
+fn root_certs(config: &Config) -> Result<Vec<Certificate<'static>>, Error> {
     if let Some(bundle) = &config.ca_bundle {
-        return Ok(RootCerts::new_with_certs(&read_pem(bundle, "ca_bundle")?));
+        return read_pem(bundle, "ca_bundle");
     }
     let mut roots = platform_roots().to_vec();
     if let Some(extra) = &config.ca_file {
         roots.extend(read_pem(extra, "ca_file")?);
     }
-    Ok(RootCerts::new_with_certs(&roots))
+    Ok(roots)
 }
 
 /// The certificates of a PEM file; at least one is required.

@@ -114,7 +114,11 @@ fn debug_adds_documents_masked_email_and_request_sent() {
     );
     let sent = sb.last_request().unwrap().content_length.unwrap();
     assert!(text.contains(&format!("debug dcams::attempt request sent bytes={sent} ms=")), "{text}");
+    assert!(text.contains("debug dcams::connection new connection reused=false"), "{text}");
     assert!(!text.contains("jane.doe"), "{text}");
+    client.get_status("jane.doe@example.com").unwrap();
+    let text = capture.messages().join("\n");
+    assert!(text.contains("debug dcams::connection connection reused reused=true"), "{text}");
 }
 
 #[test]
