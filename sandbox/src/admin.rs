@@ -4,7 +4,7 @@
 //!
 //! | method | path | answer |
 //! |---|---|---|
-//! | GET | `/_sandbox/stats` | `{"requests":N,"connections":M}` |
+//! | GET | `/_sandbox/stats` | `{"requests":N,"connections":M,"customers":C}` |
 //! | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
 //! | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | raw stored image bytes (`application/octet-stream`) or 404 |
 //! | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (body parsed as JSON, or null) or 404 before any request |
@@ -50,7 +50,11 @@ impl NamespaceQuery {
 }
 
 async fn stats(State(app): State<AppState>) -> Response {
-    json_response(StatusCode::OK, json!({"requests": app.stats.requests(), "connections": app.stats.connections()}))
+    let customers = lock(&app.store).len();
+    json_response(
+        StatusCode::OK,
+        json!({"requests": app.stats.requests(), "connections": app.stats.connections(), "customers": customers}),
+    )
 }
 
 async fn customer(State(app): State<AppState>, Path(email): Path<String>, Query(q): Query<NamespaceQuery>) -> Response {

@@ -63,7 +63,7 @@
 //!
 //!   | method | path | answer |
 //!   |---|---|---|
-//!   | GET | `/_sandbox/stats` | `{"requests":N,"connections":M}` |
+//!   | GET | `/_sandbox/stats` | `{"requests":N,"connections":M,"customers":C}` (C: records in both namespaces) |
 //!   | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","target","front_len","back_len"}` or 404 |
 //!   | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | the stored image bytes (`application/octet-stream`) or 404 |
 //!   | GET | `/_sandbox/last-request` | `{"method","content_type","content_length","user_agent","body"}` (`body` parsed as JSON, or `null`), 404 before any request |

@@ -146,6 +146,12 @@ impl Sandbox {
         self.state.stats.connections()
     }
 
+    /// How many customer records the store holds (both namespaces): lets a
+    /// test prove that a call created nothing.
+    pub fn customer_count(&self) -> usize {
+        lock(&self.state.store).len()
+    }
+
     /// A copy of the record keyed by exactly `email` in the test namespace
     /// (`test` true) or the live one.
     pub fn customer(&self, email: &str, test: bool) -> Option<StoredCustomer> {

@@ -216,6 +216,11 @@ impl Store {
         Some(rec)
     }
 
+    /// How many records both namespaces hold.
+    pub fn len(&self) -> usize {
+        self.live.by_email.len() + self.test.by_email.len()
+    }
+
     /// Empties both namespaces and restarts both id counters at 1001.
     pub fn clear(&mut self) {
         *self = Store::default();
