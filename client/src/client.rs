@@ -70,6 +70,21 @@ impl Client {
         &self.config
     }
 
+    /// The dispatcher of the log sink, if any.
+    pub(crate) fn log(&self) -> Option<&CallLog> {
+        self.log.as_ref()
+    }
+
+    /// `host:port` of the endpoint.
+    pub(crate) fn host(&self) -> &HostPort {
+        &self.host
+    }
+
+    /// `host:port` of the proxy calls go through, if any.
+    pub(crate) fn proxy_host(&self) -> Option<String> {
+        self.proxy.clone()
+    }
+
     /// createOrUpdateCustomer (spec: "Service createOrUpdateCustomer"):
     /// validates `customer`, then creates or updates the record with that e-mail.
     ///
@@ -327,7 +342,7 @@ impl Client {
         let started = Instant::now();
         events::attempt_started(r.service, &self.host, meta.attempts, self.config.retries + 1, body.len());
         let mut body = Sent { len: body.len(), body, sent: 0, started, connection_known: false };
-        probe::begin(&self.host);
+        probe::begin();
         let result = self.exchange(&mut body, remaining, meta, &secrets);
         let trace = probe::end();
         // A new connection shows in the trace; an attempt that started its body without one reused a pooled one.

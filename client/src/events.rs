@@ -264,6 +264,10 @@ pub(crate) fn not_retried(failure: Failure, why: NotRetried) {
     }
 }
 
+pub(crate) fn check_step(step: &'static str, outcome: &'static str, took: Duration) {
+    tracing::info!(target: "dcams::check", step, outcome, ms = ms(took), "check step");
+}
+
 pub(crate) fn finished_ok(service: Service, status: u16, attempts: u32, elapsed: Duration) {
     tracing::info!(
         target: "dcams::call",

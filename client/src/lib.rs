@@ -14,6 +14,8 @@
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
 //! - [`Error`], [`ErrorKind`]: every failure.
+//! - [`Client::check`] and its [`CheckReport`]: credentials and
+//!   connectivity, step by step, without storing anything.
 //! - [`LogSink`], [`LogLevel`]: what each call does, as redacted log events
 //!   delivered on the calling thread (see [`Config::log`]).
 //!
@@ -35,6 +37,7 @@
 //! ```
 
 mod body;
+mod check;
 #[allow(clippy::module_inception)]
 mod client;
 mod config;
@@ -53,6 +56,7 @@ mod tls;
 mod transport;
 pub mod validate;
 
+pub use check::{CheckReport, CheckStep, StepOutcome, StepReport, PROBE_EMAIL};
 pub use client::{Client, USER_AGENT};
 pub use config::{
     Config, ProxySetting, Secret, Settings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_IDLE_CONNECTIONS,

@@ -36,8 +36,6 @@ pub(crate) enum TlsFailure {
 /// One attempt's connection story. Times are measured from the attempt's start.
 #[derive(Debug, Clone)]
 pub(crate) struct Trace {
-    /// The endpoint (`host:port`), to tell it from the proxy.
-    pub endpoint: HostPort,
     pub started: Instant,
     /// The last name resolution: what, how long, whether it succeeded.
     pub resolved: Option<(HostPort, Duration, bool)>,
@@ -55,8 +53,18 @@ pub(crate) struct Trace {
 }
 
 impl Trace {
-    pub(crate) fn via_proxy(&self) -> bool {
-        self.tcp.as_ref().is_some_and(|(to, _)| *to != self.endpoint)
+    /// A trace of nothing (no attempt was made).
+    pub(crate) fn empty() -> Trace {
+        Trace {
+            started: Instant::now(),
+            resolved: None,
+            new_connection: false,
+            connect_started: None,
+            tcp: None,
+            tunnel: None,
+            tls: None,
+            tls_failure: None,
+        }
     }
 }
 
@@ -65,19 +73,8 @@ thread_local! {
 }
 
 /// Starts recording the attempt about to run on this thread.
-pub(crate) fn begin(endpoint: &HostPort) {
-    let trace = Trace {
-        endpoint: endpoint.clone(),
-        started: Instant::now(),
-        resolved: None,
-        new_connection: false,
-        connect_started: None,
-        tcp: None,
-        tunnel: None,
-        tls: None,
-        tls_failure: None,
-    };
-    CURRENT.with(|c| *c.borrow_mut() = Some(trace));
+pub(crate) fn begin() {
+    CURRENT.with(|c| *c.borrow_mut() = Some(Trace::empty()));
 }
 
 /// Stops recording; what the attempt did (`None` if nothing was begun).

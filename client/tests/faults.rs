@@ -9,7 +9,8 @@
 //! - `squid`: a CONNECT proxy, explicit and from the environment — `proxy`;
 //! - `redaction`: the matrix again with recognisable secrets, asserting no
 //!   output of the library carries them;
-//! - `stress`: 16 threads × 500 calls through one client, random faults.
+//! - `stress`: 16 threads × 500 calls through one client, random faults;
+//! - `check`: `Client::check` against nginx (private CA) and squid.
 //!
 //! nginx, squid and openssl are needed; `make test-faults` installs them.
 //! Without them the tests that need them are skipped (they fail instead
@@ -18,6 +19,8 @@
 //! (configs, certificates, nginx and squid logs) for a look afterwards.
 #![allow(clippy::too_many_arguments, clippy::result_large_err)]
 
+#[path = "faults/check.rs"]
+mod check;
 #[path = "faults/matrix.rs"]
 mod matrix;
 #[path = "faults/misbehave.rs"]
