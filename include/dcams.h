@@ -719,6 +719,40 @@ dcams_code dcams_client_save_document_images(const struct dcams_client *client,
                                              char **out_error);
 
 /**
+ * Checks, without storing anything, that calls with this client can work:
+ * configuration, name resolution, TCP, the proxy's tunnel (when a proxy
+ * applies), TLS and the credentials, each step timed. The method: one
+ * getStatus, on a fresh connection and never retried, for
+ * `dcams-check@nonexistent.invalid` (a reserved domain no customer can
+ * have); the service checks the credentials (and the test key, when set)
+ * before the address, so HTTP 404 means they were accepted and 401 that
+ * they were rejected. getStatus stores nothing.
+ *
+ * `call`: NULL, or per-call options (its deadline and cancellation apply
+ * to the probe) and metadata. On `DCAMS_OK` — the check ran, whether or
+ * not every step passed — `*out_report` is the report JSON (free it with
+ * `dcams_string_free`):
+ * `{"ok": bool, "code", "name", "failed_step", "hint", "error",
+ * "elapsed_ms", "attempts", "steps": [{"step", "outcome", "ms",
+ * "detail"}, ...]}`. `ok` is true when every step passed; otherwise `code`
+ * and `name` are the failure's code (e.g. 41 `DCAMS_ERR_TLS`, 21
+ * `DCAMS_ERR_UNAUTHORIZED`), `failed_step` is one of `"config"`,
+ * `"resolve"`, `"connect"`, `"proxy"`, `"tls"`, `"credentials"`, `hint`
+ * says what to change (`ca_file` for an unknown CA, the host and port that
+ * refused, the credentials, the proxy that refused CONNECT) and `error` is
+ * the error JSON. `steps` lists all six in order, each `"ok"`, `"failed"`
+ * or `"skipped"`, with its time in milliseconds. No member ever holds the
+ * password or the test key.
+ *
+ * Errors (no report): `DCAMS_ERR_NULL_ARGUMENT`. Thread-safe; blocks up
+ * to the client's `timeout_ms` (or the call's own).
+ */
+dcams_code dcams_client_check(const struct dcams_client *client,
+                              struct dcams_call *call,
+                              char **out_report,
+                              char **out_error);
+
+/**
  * The symbolic name of a result code, e.g. `"DCAMS_ERR_NOT_FOUND"`;
  * `"DCAMS_ERR_UNKNOWN"` for a number that is not a code.
  *

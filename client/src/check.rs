@@ -192,14 +192,22 @@ impl Client {
     /// proxy that refused `CONNECT`). The client's log sink sees the probe
     /// call and one `dcams::check` event per step.
     pub fn check(&self) -> CheckReport {
-        let run = || self.check_steps();
+        self.check_with(|probe| probe)
+    }
+
+    /// [`Client::check`] with the probe call adjusted by `tune`: its own
+    /// deadline ([`Request::with_timeout`]) and the like. The probe's
+    /// service and e-mail must stay as they are.
+    pub fn check_with(&self, tune: impl FnOnce(Request<'static>) -> Request<'static>) -> CheckReport {
+        let probe = tune(Request::get_status(PROBE_EMAIL));
+        let run = || self.check_steps(&probe);
         match self.log() {
             Some(log) => log.run(run),
             None => run(),
         }
     }
 
-    fn check_steps(&self) -> CheckReport {
+    fn check_steps(&self, probe: &Request<'_>) -> CheckReport {
         let started = Instant::now();
         let config = self.config();
         let mut steps = Steps(Vec::new());
@@ -240,7 +248,7 @@ impl Client {
         steps.push(CheckStep::Config, StepOutcome::Ok, started.elapsed(), format!("endpoint {route}"));
 
         let call_started = Instant::now();
-        let (result, meta, trace) = fresh.execute(&Request::get_status(PROBE_EMAIL));
+        let (result, meta, trace) = fresh.execute(probe);
         let ended = Instant::now();
         let trace = trace.unwrap_or_else(Trace::empty);
         let https = config.endpoint.starts_with("https:");
