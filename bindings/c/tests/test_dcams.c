@@ -694,6 +694,21 @@ static void test_rule_handles(void)
     CHECK(err == NULL);
     covered("dcams_config_set_bool");
 
+    /* dcams_config_set_log_callback (no value output; see test_observe.c for the events) */
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(config, NULL, NULL, 6, &err), DCAMS_ERR_INVALID_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_INVALID_ARGUMENT);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(NULL, NULL, NULL, DCAMS_LOG_INFO, &err), DCAMS_ERR_NULL_ARGUMENT,
+               err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_NULL_ARGUMENT);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(config, NULL, NULL, DCAMS_LOG_INFO, &err), DCAMS_OK, err);
+    CHECK(err == NULL);
+    covered("dcams_config_set_log_callback");
+
     /* dcams_client_new_from_config: a plain-HTTP non-loopback endpoint. */
     CHECK_CODE(dcams_config_set_string(config, "endpoint", "http://example.com/storage", NULL),
                DCAMS_OK, NULL);
@@ -750,8 +765,25 @@ static void test_rule_handles(void)
     client = NULL;
     CHECK_CODE(dcams_client_new(g_config, &client, NULL), DCAMS_OK, NULL);
     CHECK(client != NULL);
-    dcams_client_free(client);
     covered("dcams_client_new");
+
+    /* dcams_client_check: NULL client (no report), then a report (see test_observe.c). */
+    {
+        outcome o;
+        CALL(o, dcams_client_check(NULL, NULL, &o.result, &o.error));
+        CHECK_CODE(o.code, DCAMS_ERR_NULL_ARGUMENT, o.error);
+        outcome_free(&o);
+        CALL(o, dcams_client_check(client, NULL, NULL, &o.error));
+        CHECK_CODE(o.code, DCAMS_ERR_NULL_ARGUMENT, o.error);
+        CHECK_HAS(o.error, "out_report");
+        outcome_free(&o);
+        CALL(o, dcams_client_check(client, NULL, &o.result, &o.error));
+        CHECK_CODE(o.code, DCAMS_OK, o.error);
+        CHECK_STR(o.result, "/name", "DCAMS_OK");
+        outcome_free(&o);
+    }
+    dcams_client_free(client);
+    covered("dcams_client_check");
 
     /* The frees: NULL is harmless. */
     dcams_call_free(call);
