@@ -232,15 +232,16 @@ enum dcams_log_level
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * A call failed.
+   * A call failed for a reason a repeat might cure (connection, timeout,
+   * HTTP 429 or 5xx), after its retries.
    */
   DCAMS_LOG_ERROR = 1,
   /**
-   * A call failed, or an attempt is retried.
+   * An attempt failed and will be retried.
    */
   DCAMS_LOG_WARN = 2,
   /**
-   * Each attempt, response, retry decision and outcome.
+   * Each attempt, response and outcome (success or failure).
    */
   DCAMS_LOG_INFO = 3,
   /**

@@ -11,11 +11,12 @@ use dcams_client::{LogLevel, LogRecord, LogSink};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
 pub enum dcams_log_level {
-    /// A call failed.
+    /// A call failed for a reason a repeat might cure (connection, timeout,
+    /// HTTP 429 or 5xx), after its retries.
     DCAMS_LOG_ERROR = 1,
-    /// A call failed, or an attempt is retried.
+    /// An attempt failed and will be retried.
     DCAMS_LOG_WARN = 2,
-    /// Each attempt, response, retry decision and outcome.
+    /// Each attempt, response and outcome (success or failure).
     DCAMS_LOG_INFO = 3,
     /// Connections (new or reused), TLS handshakes, request bodies sent,
     /// documents (size and SHA-256 prefix), the masked e-mail.

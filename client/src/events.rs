@@ -9,8 +9,9 @@
 //! (an endpoint's or proxy's host and port, never its path, query or
 //! credentials). Nothing here accepts a `String` or a `&str` of runtime data.
 //!
-//! Levels: info for each attempt, response, retry decision and outcome (warn
-//! for retries and failed calls); debug for connections, TLS handshakes,
+//! Levels: info for each attempt, response and outcome; warn for each retry;
+//! error for a call that failed for a transient reason (connection,
+//! timeout, 429, 5xx) after its retries; debug for connections, TLS handshakes,
 //! request bodies, documents and the masked e-mail; trace for name
 //! resolution, TCP connections and proxy tunnels.
 
@@ -280,16 +281,32 @@ pub(crate) fn finished_ok(service: Service, status: u16, attempts: u32, elapsed:
     );
 }
 
+/// Error when the call failed for a reason a repeat might cure (connection,
+/// timeout, HTTP 429 or 5xx: the service or the network is in trouble, and
+/// the retries did not help); info for the rest (a 404, a validation error:
+/// the caller's business, returned to it).
 pub(crate) fn finished_err(service: Service, kind: ErrorKind, status: Option<u16>, attempts: u32, elapsed: Duration) {
-    tracing::warn!(
-        target: "dcams::call",
-        service = service.as_str(),
-        outcome = %kind,
-        status,
-        attempts,
-        elapsed_ms = ms(elapsed),
-        "call failed"
-    );
+    if kind.retryable() {
+        tracing::error!(
+            target: "dcams::call",
+            service = service.as_str(),
+            outcome = %kind,
+            status,
+            attempts,
+            elapsed_ms = ms(elapsed),
+            "call failed"
+        );
+    } else {
+        tracing::info!(
+            target: "dcams::call",
+            service = service.as_str(),
+            outcome = %kind,
+            status,
+            attempts,
+            elapsed_ms = ms(elapsed),
+            "call failed"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -51,11 +51,12 @@ use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
-    /// A call failed.
+    /// A call failed for a reason a repeat might cure (connection, timeout,
+    /// HTTP 429 or 5xx), after its retries.
     Error = 1,
-    /// A call failed or an attempt will be retried.
+    /// An attempt failed and will be retried.
     Warn = 2,
-    /// Each attempt, response, retry decision and outcome (the default).
+    /// Each attempt, response and outcome (the default).
     Info = 3,
     /// Connections (new or reused), TLS handshakes, request bodies sent,
     /// documents (sizes and SHA-256 prefixes), e-mail addresses masked.

@@ -74,7 +74,7 @@ fn a_call_logs_its_attempt_response_and_outcome_at_info() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     let last = capture.messages().pop().unwrap();
     assert!(
-        last.starts_with("warn dcams::call call failed service=getStatus outcome=NotFound status=404 attempts=1"),
+        last.starts_with("info dcams::call call failed service=getStatus outcome=NotFound status=404 attempts=1"),
         "{last}"
     );
 }
@@ -149,6 +149,33 @@ fn three_503s_then_success_log_three_retry_decisions_and_4_attempts() {
     }
     let last = capture.messages().pop().unwrap();
     assert!(last.contains("outcome=ok status=200 attempts=4"), "{last}");
+}
+
+#[test]
+fn a_call_that_failed_for_a_transient_reason_is_an_error_line() {
+    let sb = sandbox();
+    sb.script(ScriptedAnswer { times: 2, ..ScriptedAnswer::json(503, serde_json::json!({"error": "busy"})) });
+    let capture = Capture::default();
+    let client = Client::new(Config {
+        retries: 1,
+        retry_backoff: Duration::from_millis(1),
+        log: Some(capture.sink()),
+        log_level: LogLevel::Error,
+        ..config(&sb)
+    })
+    .unwrap();
+    assert_eq!(client.get_status("x@example.com").unwrap_err().kind(), ErrorKind::ServerError);
+    assert_eq!(
+        capture.messages(),
+        vec![
+            "error dcams::call call failed service=getStatus outcome=ServerError status=503 attempts=2 elapsed_ms="
+                .to_owned()
+                + field(&capture.messages()[0], "elapsed_ms")
+        ]
+    );
+    // A 404 is the caller's business: not an error line.
+    assert!(client.get_status("y@example.com").is_err());
+    assert_eq!(capture.lines().len(), 1);
 }
 
 fn field<'a>(message: &'a str, name: &str) -> &'a str {
