@@ -9,7 +9,9 @@ The wheel carries the shared library inside the package; ``DCAMS_LIB``
 overrides it (see ``dcams._lib`` for the whole lookup order).
 """
 
+from ._check import CheckReport, CheckStep
 from ._lib import lib_path as library_path, lib_version as library_version
+from ._log import TRACE
 from ._origin import VERSION as _VERSION
 from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
@@ -51,6 +53,9 @@ __all__ = [
     "Status",
     "Code",
     "CallMeta",
+    "CheckReport",
+    "CheckStep",
+    "TRACE",
     "JsonReply",
     "UpsertResult",
     "StatusResult",

@@ -12,7 +12,8 @@ from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint8, c_void_p
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from . import _lib
+from . import _lib, _log
+from ._check import CheckReport
 from ._lib import (
     call_p,
     check,
@@ -72,6 +73,8 @@ _SETTINGS: Tuple[Tuple[str, str, str], ...] = (
     ("check_image_format", "check_image_format", "bool"),
     ("danger_allow_plain_http", "danger_allow_plain_http", "bool"),
     ("environment", "environment", "bool"),
+    ("app_name", "app_name", "string"),
+    ("app_version", "app_version", "string"),
 )
 #: Keywords whose values never appear in a message.
 _SECRETS = frozenset({"password", "test_key", "proxy", "request"})
@@ -291,7 +294,19 @@ class Client:
     ``check_image_format``                                       ``True`` (refuse non-image documents)
     ``danger_allow_plain_http``                                  ``False`` (``http://`` beyond loopback)
     ``environment``                                              ``True``; ``False``: read no variable
+    ``app_name``, ``app_version``                                none: HTTP tokens added to the User-Agent
+    ``log_level``                                                as ``logging.getLogger("dcams")`` is set
     ============================  =============================  =========================================
+
+    ``log_level``: libdcams's log events go to the ``logging`` loggers
+    ``dcams.*`` (see ``dcams._log``: levels mapped, records on the thread that
+    made the call, nothing secret or personal in them). ``None`` installs
+    the callback at the level ``logging.getLogger("dcams")`` has when the
+    client is made (WARNING by default: retries and failures); a name
+    (``"error"``, ``"warn"``, ``"info"``, ``"debug"``, ``"trace"``) or a
+    ``logging`` level picks it; ``"off"`` installs none. :meth:`check`
+    proves configuration, network, TLS and credentials without storing
+    anything.
 
     Certificate verification is always on. ``proxy`` beats
     ``no_proxy=True``, which beats the environment; a loopback endpoint
@@ -322,6 +337,7 @@ class Client:
     """
 
     _handle: Optional[Any]
+    _forwarder: Optional[_log.Forwarder]
 
     def __init__(
         self,
@@ -345,6 +361,9 @@ class Client:
         check_image_format: Optional[bool] = None,
         danger_allow_plain_http: Optional[bool] = None,
         environment: Optional[bool] = None,
+        app_name: Optional[str] = None,
+        app_version: Optional[str] = None,
+        log_level: Union[str, int, bool, None] = None,
     ) -> None:
         values: Dict[str, object] = {
             "endpoint": endpoint,
@@ -366,8 +385,11 @@ class Client:
             "check_image_format": check_image_format,
             "danger_allow_plain_http": danger_allow_plain_http,
             "environment": environment,
+            "app_name": app_name,
+            "app_version": app_version,
         }
         self._init_state(endpoint, environment is not False)
+        level = _log.c_level(log_level)
         config = config_p()
         check(_c.dcams_config_new, byref(config))
         try:
@@ -386,6 +408,10 @@ class Client:
                     if not isinstance(value, bool):
                         raise TypeError(f"{keyword} must be bool, not {type(value).__name__}")
                     check(_c.dcams_config_set_bool, config, name, 1 if value else 0)
+            if level is not None:
+                # Kept on the client for its whole life: C calls it through this pointer.
+                self._forwarder = _log.Forwarder()
+                check(_c.dcams_config_set_log_callback, config, self._forwarder.callback, None, level)
             handle = client_p()
             check(_c.dcams_client_new_from_config, config, byref(handle))
         finally:
@@ -398,7 +424,8 @@ class Client:
         """A client from the library's JSON configuration
         (``dcams_client_new``): an object with the members of the table in
         the class documentation, named as the library names them (``"pass"``
-        for the password). ``config`` is JSON text or a mapping."""
+        for the password). ``config`` is JSON text or a mapping. JSON cannot
+        carry a log callback: such a client does not log (use ``Client(...)``)."""
         if isinstance(config, Mapping):
             data: object = dict(config)
             text = json.dumps(config)
@@ -426,6 +453,7 @@ class Client:
         self._closing = False
         self._endpoint = endpoint
         self._environment = environment
+        self._forwarder = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -511,6 +539,17 @@ class Client:
         return text, meta
 
     # -- services ----------------------------------------------------------
+
+    def check(self, *, timeout_ms: Optional[int] = None) -> CheckReport:
+        """Checks, without storing anything, that calls can work:
+        configuration, name resolution, TCP, the proxy's tunnel (when one
+        applies), TLS and the credentials, each step timed
+        (``dcams_client_check``: one getStatus for an address in the
+        reserved ``.invalid`` domain; HTTP 404 = credentials accepted, 401
+        = rejected). Returns the report whatever it found; its ``ok``,
+        ``hint`` and :meth:`CheckReport.raise_for_failure` say how it went."""
+        text, meta = self._run(_c.dcams_client_check, (), timeout_ms)
+        return CheckReport.from_json(text, meta)
 
     def upsert(
         self,
