@@ -7,7 +7,9 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::Mutex;
 
 use dcams::call::{dcams_call, dcams_call_free, dcams_call_get_meta, dcams_call_meta, dcams_call_new};
-use dcams::client::{dcams_client, dcams_client_free, dcams_client_get_status, dcams_client_new_from_config};
+use dcams::client::{
+    dcams_client, dcams_client_call_json, dcams_client_free, dcams_client_get_status, dcams_client_new_from_config,
+};
 use dcams::code::dcams_code;
 use dcams::config::{
     dcams_config, dcams_config_free, dcams_config_new, dcams_config_set_bool, dcams_config_set_int,
@@ -111,17 +113,22 @@ fn three_503s_then_success_three_retry_lines_and_4_attempts_from_c() {
     };
     assert_eq!(code, dcams_code::DCAMS_OK);
     let client = config.client().unwrap();
-    // A record to find, then three 503s before the service answers.
+    // A record to find, then three 503s before the service answers with it.
     let mut call = std::ptr::null_mut();
     assert_eq!(unsafe { dcams_call_new(&mut call, std::ptr::null_mut()) }, dcams_code::DCAMS_OK);
-    assert_eq!(get_status(client, "nobody@example.com", call), dcams_code::DCAMS_ERR_NOT_FOUND);
+    let upsert = cs(r#"{"target":{"email":"retry@example.com","documents":{"front":"iVBORw0KGgoAAAAA"}}}"#);
+    let (mut result, mut error) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let code =
+        unsafe { dcams_client_call_json(client, upsert.as_ptr(), std::ptr::null_mut(), &mut result, &mut error) };
+    assert_eq!(code, dcams_code::DCAMS_OK);
+    unsafe { dcams_string_free(result) };
     sb.script(ScriptedAnswer { times: 3, ..ScriptedAnswer::json(503, serde_json::json!({"error": "busy"})) });
     lines.lock().unwrap().clear();
-    assert_eq!(get_status(client, "nobody@example.com", call), dcams_code::DCAMS_ERR_NOT_FOUND);
+    assert_eq!(get_status(client, "retry@example.com", call), dcams_code::DCAMS_OK);
     let mut meta =
         dcams_call_meta { struct_size: std::mem::size_of::<dcams_call_meta>() as u32, ..unsafe { std::mem::zeroed() } };
     assert_eq!(unsafe { dcams_call_get_meta(call, &mut meta, std::ptr::null_mut()) }, dcams_code::DCAMS_OK);
-    assert_eq!((meta.attempts, meta.http_status, meta.code), (4, 404, dcams_code::DCAMS_ERR_NOT_FOUND));
+    assert_eq!((meta.attempts, meta.http_status, meta.code), (4, 200, dcams_code::DCAMS_OK));
 
     let got = lines.lock().unwrap().clone();
     assert!(got.iter().all(|l| l.3), "message_len is the message's length");
@@ -132,7 +139,7 @@ fn three_503s_then_success_three_retry_lines_and_4_attempts_from_c() {
         assert!(r.starts_with("retrying reason=\"HTTP 503\" pause_ms="), "{r}");
         assert!(r.ends_with(&format!(" attempt={} of=4", i + 2)), "{r}");
     }
-    assert!(got.last().unwrap().2.contains("outcome=NotFound status=404 attempts=4"), "{got:#?}");
+    assert!(got.last().unwrap().2.contains("outcome=ok status=200 attempts=4"), "{got:#?}");
     unsafe {
         dcams_call_free(call);
         dcams_client_free(client);
