@@ -64,7 +64,7 @@ install:
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(DATADIR)/cmake/dcams
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libdcams.so.$(VERSION)
 	ln -sf libdcams.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libdcams.so.$(MAJOR)
-	ln -sf libdcams.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libdcams.so
+	ln -sf libdcams.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libdcams.so
 	install -m 0644 $(STATIC) $(DESTDIR)$(LIBDIR)/libdcams.a
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

@@ -88,6 +88,11 @@ def build_rows(r):
                      f"+{growth:.2f} MiB", "", f"≤ +2 MiB: {'MET' if growth <= 2 else 'MISSED'}"))
         targets.append(("W1/W2", server, "C sample peak RSS over idle, worst size", f"+{growth:.2f} MiB",
                         "≤ +2 MiB", growth <= 2))
+    if "w6" in r:  # downloads, next to the uploads (bench/downloads.py)
+        import downloads
+        w6_rows, w6_targets = downloads.rows(r["w6"])
+        rows += w6_rows
+        targets += w6_targets
     for server, res in r["w3"].items():
         for peer, m in res.items():
             note = f"{m['calls']} calls; best round {m['best_rps']:.0f} req/s; client CPU {m['client_cpu_ms']:.2f} ms/call"

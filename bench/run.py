@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench` driver: runs W1-W5 against the sandbox and the nginx sink,
+"""`make bench` driver: runs W1-W6 against the sandbox and the nginx sink,
 prints one table and writes BENCHMARKS.md (see bench/report.py).
 
 Prerequisites (bench/run.sh sees to them): `cargo build --release --workspace`,
@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
+import downloads  # noqa: E402
 import report  # noqa: E402
 from measure import median, run, run_json  # noqa: E402
 from servers import NginxSink, Sandbox, answers_after_whole_body  # noqa: E402
@@ -239,7 +240,7 @@ def micro(inputs):
     paired = WORK / "paired.json"
     paired.unlink(missing_ok=True)
     env = dict(os.environ, DCAMS_BENCH_FRONT=inputs["files"]["4.8"], DCAMS_BENCH_PAIRED_OUT=str(paired))
-    subprocess.run(["cargo", "bench", "--bench", "body", "--", "--noplot"], cwd=ROOT, env=env, check=True,
+    subprocess.run(["cargo", "bench", "-p", "dcams-client", "--bench", "body", "--", "--noplot"], cwd=ROOT, env=env, check=True,
                    stdout=sys.stderr)
     res = {}
     for group in ("body", "body_cpu"):
@@ -289,6 +290,8 @@ def main():
         results["w4"] = concurrency(slow, inputs)
     finally:
         slow.stop()
+    print("[bench] W6 getDocumentImages of two 48 MB images (sandbox)", file=sys.stderr)
+    results["w6"] = downloads.measure(n(3, 2))
     print("[bench] W5 criterion micro-benchmarks", file=sys.stderr)
     results["w5"] = micro(inputs)
     results["elapsed_s"] = time.time() - t_start

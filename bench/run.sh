@@ -23,10 +23,10 @@ if ! "$PYTHON" -c "import requests" 2>/dev/null; then
   "$PYTHON" -m pip install --quiet requests 2>/dev/null || apt_install python3-requests
 fi
 
-cargo build --release --workspace
-make -C bindings/c all DCAMS_LIBDIR="$root/target/release"
+# The top-level build: the library, its libdcams.so.0 (SONAME) link, the C sample.
+make build
 mkdir -p target/bench
-for prog in maxrss dcams_bench; do
+for prog in maxrss dcams_bench dcams_images; do
   cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -Iinclude "bench/c/$prog.c" \
      -Ltarget/release -Wl,-rpath,"$root/target/release" -ldcams -lpthread -o "target/bench/$prog"
 done
@@ -46,5 +46,5 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -DDCAMS_BENCH_BEFORE -I"$before/
    -L"$before/target/release" -Wl,-rpath,"$root/$before/target/release" -ldcams -lpthread \
    -o target/bench/dcams_bench_before
 export BENCH_BEFORE_LOOP="$root/target/bench/dcams_bench_before" BENCH_BEFORE_REF="$before_ref"
-cargo bench --bench body --no-run
+cargo bench -p dcams-client --bench body --no-run
 exec "$PYTHON" bench/run.py

@@ -98,6 +98,7 @@ namespace dcams {
  *   42        TimeoutError            TransportError retryable
  *   43        BadResponseError        TransportError
  *   44        RedirectError           TransportError
+ *   45        TransportError          Error          (cancelled; no class of its own yet)
  *   99        InternalError           Error          (a bug in libdcams)
  *
  * An unknown code is thrown as the base of its range (1-19
@@ -320,6 +321,8 @@ public:
         throw BadResponseError(code, json);
     case DCAMS_ERR_REDIRECT:
         throw RedirectError(code, json);
+    case DCAMS_ERR_CANCELLED: // no class of its own yet: the base of its range
+        throw TransportError(code, json);
     case DCAMS_ERR_INTERNAL:
         throw InternalError(code, json);
     case DCAMS_OK:

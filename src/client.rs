@@ -316,9 +316,13 @@ pub unsafe extern "C" fn dcams_client_update_status(
 /// `status` included, is as the service sent it (free it with
 /// `dcams_string_free`). Both outputs are required (`DCAMS_ERR_NULL_ARGUMENT`
 /// otherwise; to save the images without holding them, use
-/// `dcams_client_save_document_images`). Errors: as
-/// `dcams_client_get_status`, plus `DCAMS_ERR_BAD_RESPONSE` for images that
-/// are not base64. Thread-safe.
+/// `dcams_client_save_document_images`). The reply is read as it arrives:
+/// each image is decoded straight into its buffer (one decoded copy, no copy
+/// of the base64). An image may be written as uploads accept it (standard
+/// base64, padded or not, wrapped in lines, behind a `data:...;base64,`
+/// header). Errors: as `dcams_client_get_status`, plus
+/// `DCAMS_ERR_BAD_RESPONSE` for an image that is not base64 in one of those
+/// forms. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn dcams_client_get_document_images(
     client: *const dcams_client,
@@ -346,11 +350,15 @@ pub unsafe extern "C" fn dcams_client_get_document_images(
 /// getDocumentImages, writing the images to files instead of memory.
 ///
 /// `front_path` (required) receives the front image, `back_path` (may be
-/// NULL) the back image; files are created or truncated. Paths are any
-/// bytes the OS accepts (UTF-8 or not). If `back_path` is given but no back
-/// image is stored, an existing file at `back_path` is removed, so no stale
-/// image survives. On `DCAMS_OK`, `*out_result` is the reply without the
-/// images, as for `dcams_client_get_document_images`. Errors: as
+/// NULL) the back image. Paths are any bytes the OS accepts (UTF-8 or not).
+/// The reply is read as it arrives and each image decoded straight into a
+/// temporary file beside its target (constant memory, whatever the images'
+/// size), renamed over the target only once the whole reply is read and
+/// checked: a call that fails leaves no file behind and the targets as they
+/// were. If `back_path` is given but no back image is stored, an existing
+/// file at `back_path` is removed, so no stale image survives. On
+/// `DCAMS_OK`, `*out_result` is the reply without the images, as for
+/// `dcams_client_get_document_images`. Errors: as
 /// `dcams_client_get_document_images`, plus `DCAMS_ERR_FILE` when a file
 /// cannot be written. Thread-safe.
 #[no_mangle]

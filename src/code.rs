@@ -69,13 +69,15 @@ pub enum dcams_code {
     DCAMS_ERR_BAD_RESPONSE = 43,
     /// The service answered with a redirect, which is never followed.
     DCAMS_ERR_REDIRECT = 44,
+    /// The call was cancelled from another thread (never retried; the client stays usable).
+    DCAMS_ERR_CANCELLED = 45,
     /// A bug in libdcams (a caught panic). Please report it.
     DCAMS_ERR_INTERNAL = 99,
 }
 
 impl dcams_code {
     /// Every code, in number order (for `dcams_code_name`).
-    pub const ALL: [dcams_code; 25] = {
+    pub const ALL: [dcams_code; 26] = {
         use dcams_code::*;
         [
             DCAMS_OK,
@@ -102,6 +104,7 @@ impl dcams_code {
             DCAMS_ERR_TIMEOUT,
             DCAMS_ERR_BAD_RESPONSE,
             DCAMS_ERR_REDIRECT,
+            DCAMS_ERR_CANCELLED,
             DCAMS_ERR_INTERNAL,
         ]
     };
@@ -141,6 +144,7 @@ impl From<ErrorKind> for dcams_code {
             ErrorKind::Timeout => DCAMS_ERR_TIMEOUT,
             ErrorKind::BadResponse => DCAMS_ERR_BAD_RESPONSE,
             ErrorKind::Redirect => DCAMS_ERR_REDIRECT,
+            ErrorKind::Cancelled => DCAMS_ERR_CANCELLED,
         }
     }
 }

@@ -12,7 +12,8 @@ use std::io::{self, Read};
 
 use zeroize::Zeroizing;
 
-use super::document::{base64_len, read_up_to, Source};
+use super::cancel::abort_connection;
+use super::document::{base64_len, read_up_to, FileChanged, Identity, Source};
 
 /// One request body, readable once from start to end.
 pub(crate) struct Body<'a> {
@@ -212,14 +213,19 @@ fn read_image(doc: &mut Source<'_>, progress: &mut Progress, out: &mut [u8]) -> 
             *done += take as u64;
             Ok(n)
         }
-        Source::File { file, len } => {
-            let remaining = *len - *done;
+        Source::File { file, identity, field, path } => {
+            let changed = || {
+                // The server must never see this body complete: reset, not close.
+                abort_connection();
+                io::Error::other(FileChanged { field: field.to_string(), path: path.to_path_buf() })
+            };
+            let remaining = identity.len - *done;
             let take = encodable(remaining, out.len().min(FILE_CHUNK / 3 * 4)) as usize;
             if take == 0 {
-                // Finished: the file must not have grown since it was checked.
+                // Finished: the file must not have grown, nor changed otherwise, since it was checked.
                 let mut probe = [0u8; 1];
-                if read_up_to(file, &mut probe)? != 0 {
-                    return Err(changed_file());
+                if read_up_to(file, &mut probe)? != 0 || Identity::now(file).ok() != Some(*identity) {
+                    return Err(changed());
                 }
                 return Ok(0);
             }
@@ -228,7 +234,7 @@ fn read_image(doc: &mut Source<'_>, progress: &mut Progress, out: &mut [u8]) -> 
                 chunk.resize(FILE_CHUNK, 0);
             }
             if read_up_to(file, &mut chunk[..take])? != take {
-                return Err(changed_file());
+                return Err(changed());
             }
             let n = encode(&chunk[..take], out);
             *done += take as u64;
@@ -253,10 +259,6 @@ fn encodable(remaining: u64, room: usize) -> u64 {
     } else {
         (room as u64 / 4) * 3
     }
-}
-
-fn changed_file() -> io::Error {
-    io::Error::other("a document file changed size while it was being sent")
 }
 
 /// Appends `s` as a JSON string literal.
@@ -317,8 +319,9 @@ mod tests {
         let data: Vec<u8> = (0..(3 * FILE_CHUNK as u32 + 1001)).map(|i| (i % 253) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         let file = std::fs::File::open(&path).unwrap();
+        let identity = Identity::now(&file).unwrap();
         let body = BodyBuilder::new::<&str, &str>("u", "p", "s", None, &[])
-            .documents(Source::File { file, len: data.len() as u64 }, None);
+            .documents(Source::File { file, identity, field: "documents.front", path: &path }, None);
         let len = body.len();
         let bytes = read_all(body, 10_000);
         assert_eq!(bytes.len() as u64, len);

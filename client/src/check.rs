@@ -248,7 +248,12 @@ impl Client {
         steps.push(CheckStep::Config, StepOutcome::Ok, started.elapsed(), format!("endpoint {route}"));
 
         let call_started = Instant::now();
-        let (result, meta, trace) = fresh.execute(probe);
+        let mut trace = None;
+        let result = fresh.execute_traced(probe, None, &mut trace);
+        let meta = match &result {
+            Ok(parsed) => parsed.reply.meta,
+            Err(e) => *e.meta(),
+        };
         let ended = Instant::now();
         let trace = trace.unwrap_or_else(Trace::empty);
         let https = config.endpoint.starts_with("https:");

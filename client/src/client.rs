@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 use ureq::{Agent, SendBody};
 
 use super::body::{Body, BodyBuilder};
+use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
-use super::customer::Customer;
-use super::document::{check, Checked, Source};
+use super::customer::{Customer, Service};
+use super::document::{check, Checked, Reopen, Source};
+use super::download::{scan, FileSink, MemorySink, ScanError, Sink};
 use super::error::{Error, ErrorKind};
 use super::events::{self, Failure, HostPort, MaskedEmail, NotRetried};
 use super::log::CallLog;
@@ -16,7 +18,7 @@ use super::meta::CallMeta;
 use super::probe::{self, Trace};
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
-use super::response::{body_error, classify, transport_error, Head, Parsed, Reply};
+use super::response::{body_error, cancelled_error, classify, transport_error, Head, Parsed, Reply};
 use super::retry::{pause, RetryHint};
 use super::transport;
 
@@ -90,7 +92,8 @@ impl Client {
     ///
     /// Errors: any [`ErrorKind`] but `InvalidJson`.
     pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
-        self.call(&Request::upsert(customer), |p| Ok(UpsertReply::from_parsed(p)))
+        let request = Request::upsert(customer);
+        self.logged(request.service, || self.execute(&request).map(UpsertReply::from_parsed))
     }
 
     /// getStatus (spec: "Service getStatus"): the status and stored attributes.
@@ -98,13 +101,17 @@ impl Client {
     /// Errors: `Validation` (email), `NotFound`, then any service, transport
     /// or response kind.
     pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
-        self.call(&Request::get_status(email), |p| Ok(StatusReply::from_parsed(p)))
+        let request = Request::get_status(email);
+        self.logged(request.service, || self.execute(&request).map(StatusReply::from_parsed))
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
-    /// attributes and the stored images, decoded.
+    /// attributes and the stored images, decoded. An image in the reply may
+    /// be written as uploads accept it: standard base64, padded or not,
+    /// wrapped in lines, behind a `data:...;base64,` header.
     ///
-    /// Errors: as [`Client::get_status`]; `BadResponse` when an image is not base64.
+    /// Errors: as [`Client::get_status`]; `BadResponse` when an image is not
+    /// base64 in one of those forms (or the reply is not valid JSON, UTF-8...).
     pub fn get_document_images(&self, email: &str) -> Result<ImagesReply, Error> {
         self.send_images(&Request::get_document_images(email))
     }
@@ -124,7 +131,8 @@ impl Client {
     ///
     /// Errors: as [`Client::get_status`].
     pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
-        self.call(&Request::update_status(email, status), |p| Ok(StatusReply::from_parsed(p)))
+        let request = Request::update_status(email, status);
+        self.logged(request.service, || self.execute(&request).map(StatusReply::from_parsed))
     }
 
     /// Sends a documented request body (spec: "Request envelope") and returns
@@ -145,47 +153,59 @@ impl Client {
     /// Errors: `Validation`, `File`, `Config` (no credentials) before any
     /// traffic, then any service, transport or response kind.
     pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
-        self.call(request, |p| Ok(p.reply))
+        self.logged(request.service, || self.execute(request).map(|parsed| parsed.reply))
     }
 
     /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
     /// and decodes the images of its reply.
     ///
     /// Errors: as [`Client::get_document_images`].
+    /// The reply is read as it arrives (see `download.rs`): each image is
+    /// decoded straight into its own buffer, so the call holds one decoded
+    /// copy of the images plus fixed-size buffers, never the reply's base64.
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
-        self.call(request, decode_images)
+        self.logged(request.service, || {
+            let mut sink = MemorySink::default();
+            let parsed = self.execute_with(request, Some(&mut sink))?;
+            let meta = parsed.reply.meta;
+            let sizes = sink.sizes();
+            let [front, back] = sink.images;
+            ImagesReply::from_streamed(parsed, sizes, front, back).map_err(|e| e.with_http_status(200).with_meta(meta))
+        })
     }
 
     /// [`Client::send_images`], writing the images to files as
-    /// [`Client::save_document_images`] does.
+    /// [`Client::save_document_images`] does: the reply is read as it
+    /// arrives and each image decoded straight into a temporary file beside
+    /// its target, renamed over it once the whole reply is read and checked.
+    /// The call's memory stays the same whatever the images' size; a call
+    /// that fails leaves no file behind (and the targets as they were).
     pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
-        self.call(request, |parsed| {
-            let images = decode_images(parsed)?;
-            images.write_to(front, back).map_err(|e| e.with_meta(images.raw.meta))?;
+        self.logged(request.service, || {
+            let mut sink = FileSink::new(front, back);
+            let parsed = self.execute_with(request, Some(&mut sink))?;
+            let meta = parsed.reply.meta;
+            let sizes = sink.sizes();
+            let images = ImagesReply::from_streamed(parsed, sizes, None, None)
+                .map_err(|e| e.with_http_status(200).with_meta(meta))?;
+            sink.commit().map_err(|e| e.with_meta(meta))?;
             Ok(images.raw)
         })
     }
 
-    /// One call as every public method makes it: under the client's log
-    /// dispatcher (if any) on this thread, the exchange ([`Client::execute`]),
-    /// then `finish` on the reply, and the outcome logged.
-    fn call<T>(&self, request: &Request<'_>, finish: impl FnOnce(Parsed) -> Result<T, Error>) -> Result<T, Error> {
+    /// One call as every public method makes it: `call` under the client's
+    /// log dispatcher (if any) on this thread, and its outcome logged.
+    fn logged<T: HasReply>(&self, service: Service, call: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
         let call = || {
-            let (result, meta, _) = self.execute(request);
-            let result = result.and_then(|parsed| {
-                let status = parsed.reply.http_status;
-                finish(parsed).map(|t| (t, status))
-            });
-            match result {
-                Ok((t, status)) => {
-                    events::finished_ok(request.service, status, meta.attempts, meta.elapsed);
-                    Ok(t)
+            let result = call();
+            match &result {
+                Ok(t) => {
+                    let reply = t.reply();
+                    events::finished_ok(service, reply.http_status, reply.meta.attempts, reply.meta.elapsed)
                 }
-                Err(e) => {
-                    events::finished_err(request.service, e.kind(), e.http_status(), meta.attempts, meta.elapsed);
-                    Err(e)
-                }
+                Err(e) => events::finished_err(service, e.kind(), e.http_status(), e.attempts(), e.meta().elapsed),
             }
+            result
         };
         match &self.log {
             Some(log) => log.run(call),
@@ -193,27 +213,38 @@ impl Client {
         }
     }
 
-    /// Runs one exchange and records what it did in the reply's or the error's
-    /// [`CallMeta`] (also returned, for the outcome event), with the last
-    /// attempt's connection trace.
-    pub(crate) fn execute(&self, request: &Request<'_>) -> (Result<Parsed, Error>, CallMeta, Option<Trace>) {
+    /// Runs one call and records what it did in the reply's or the error's [`CallMeta`].
+    fn execute(&self, request: &Request<'_>) -> Result<Parsed, Error> {
+        self.execute_with(request, None)
+    }
+
+    /// [`Client::execute`]; a successful reply's images go to `images` as it is read.
+    fn execute_with(&self, request: &Request<'_>, images: Option<&mut (dyn Sink + 'static)>) -> Result<Parsed, Error> {
+        self.execute_traced(request, images, &mut None)
+    }
+
+    /// [`Client::execute_with`], leaving the last attempt's connection trace in `trace`.
+    pub(crate) fn execute_traced(
+        &self,
+        request: &Request<'_>,
+        images: Option<&mut (dyn Sink + 'static)>,
+        trace: &mut Option<Trace>,
+    ) -> Result<Parsed, Error> {
         let started = Instant::now();
         let mut meta = CallMeta::default();
         if events::debug_enabled() {
             let timeout = request.timeout.unwrap_or(self.config.timeout);
             events::call_started(request.service, request.email.as_deref().map(MaskedEmail::new).as_ref(), timeout);
         }
-        let mut trace = None;
-        let result = self.run(request, started, &mut meta, &mut trace);
+        let result = self.run(request, started, &mut meta, images, trace);
         meta.elapsed = started.elapsed();
-        let result = match result {
+        match result {
             Ok(mut parsed) => {
                 parsed.reply.meta = meta;
                 Ok(parsed)
             }
             Err(e) => Err(e.with_meta(meta)),
-        };
-        (result, meta, trace)
+        }
     }
 
     /// Checks once, then makes attempts until one succeeds, the error is
@@ -223,6 +254,7 @@ impl Client {
         request: &Request<'_>,
         started: Instant,
         meta: &mut CallMeta,
+        mut images: Option<&mut (dyn Sink + 'static)>,
         trace: &mut Option<Trace>,
     ) -> Result<Parsed, Error> {
         request.validate()?;
@@ -252,6 +284,10 @@ impl Client {
         }
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
+        // Every wait of this call, down to each socket operation, is bounded by this.
+        let watch = Watch::new(deadline, request.cancel.clone());
+        let _entered = watch.enter();
+        watch.check().map_err(|stop| stopped(stop, timeout))?;
         // The failure that caused the retry in progress.
         let mut previous: Option<Error> = None;
         loop {
@@ -259,18 +295,29 @@ impl Client {
                 match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose())
                 {
                     (Ok(f), Ok(b)) => (f, b),
-                    (Err(e), _) | (_, Err(e)) => {
-                        return Err(match previous {
+                    (Err(reopen), _) | (_, Err(reopen)) => {
+                        return Err(match (reopen, previous) {
+                            // A file that changed since the call began: the caller must learn it.
+                            (Reopen::Changed(e), Some(cause)) => {
+                                e.add_detail(&format!("while retrying after: {}", cause.message()))
+                            }
                             // Keep the failure that caused the retry; say why the retry was abandoned.
-                            Some(cause) => cause.add_detail(&format!("not retried: {}", e.message())),
-                            None => e,
+                            (Reopen::Gone(e), Some(cause)) => {
+                                cause.add_detail(&format!("not retried: {}", e.message()))
+                            }
+                            (Reopen::Changed(e) | Reopen::Gone(e), None) => e,
                         });
                     }
                 };
             meta.attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
+            if let Some(sink) = images.as_deref_mut() {
+                sink.reset();
+            }
             let attempt_started = Instant::now();
-            let error = match self.attempt(&credentials, request, sources, remaining, meta, trace) {
+            let (result, last) = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
+            *trace = last;
+            let error = match result {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
@@ -299,13 +346,16 @@ impl Client {
                 )));
             }
             events::retry(failure, wait, meta.attempts + 1, self.config.retries + 1);
-            std::thread::sleep(wait);
+            if let Err(stop) = watch.sleep(wait) {
+                return Err(
+                    stopped(stop, timeout).add_detail(&format!("while pausing to retry after: {}", error.message()))
+                );
+            }
             previous = Some(error);
         }
     }
 
-    /// One HTTP exchange: body streamed, the whole response read (so the
-    /// connection can be reused).
+    /// One HTTP attempt (see [`Client::exchange`]), with what its connection did.
     fn attempt(
         &self,
         c: &Credentials<'_>,
@@ -313,8 +363,8 @@ impl Client {
         (front, back): (Option<Source<'_>>, Option<Source<'_>>),
         remaining: Duration,
         meta: &mut CallMeta,
-        last: &mut Option<Trace>,
-    ) -> Result<Parsed, Error> {
+        images: Option<&mut (dyn Sink + 'static)>,
+    ) -> (Result<Parsed, Error>, Option<Trace>) {
         let mut builder = BodyBuilder::new(c.user, c.pass, r.service.as_str(), r.reference.as_deref(), &r.extra_top);
         if let Some(email) = &r.email {
             builder.field_str("email", email);
@@ -340,10 +390,16 @@ impl Client {
         meta.http_status = None;
         meta.response_bytes = 0;
         let started = Instant::now();
-        events::attempt_started(r.service, &self.host, meta.attempts, self.config.retries + 1, body.len());
+        events::attempt_started(
+            r.service,
+            &self.host,
+            meta.attempts,
+            self.config.retries.saturating_add(1),
+            body.len(),
+        );
         let mut body = Sent { len: body.len(), body, sent: 0, started, connection_known: false };
         probe::begin();
-        let result = self.exchange(&mut body, remaining, meta, &secrets);
+        let result = self.exchange(&mut body, remaining, meta, images, &secrets);
         let trace = probe::end();
         // A new connection shows in the trace; an attempt that started its body without one reused a pooled one.
         meta.connection_reused = match &trace {
@@ -351,8 +407,7 @@ impl Client {
             _ if body.connection_known => Some(true),
             _ => None,
         };
-        *last = trace;
-        result
+        (result, trace)
     }
 
     /// The HTTP exchange of one attempt: `body` streamed, the whole response
@@ -362,6 +417,7 @@ impl Client {
         body: &mut Sent<Body<'_>>,
         remaining: Duration,
         meta: &mut CallMeta,
+        images: Option<&mut (dyn Sink + 'static)>,
         secrets: &[&str],
     ) -> Result<Parsed, Error> {
         let started = body.started;
@@ -384,13 +440,30 @@ impl Client {
             location: header("location"),
         };
         meta.http_status = Some(head.status);
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(self.config.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| body_error(e, self.config.connect_timeout, self.config.timeout))?;
-        meta.response_bytes = bytes.len() as u64;
+        let body = response.body_mut().with_config().limit(self.config.max_response_bytes);
+        let (connect, overall) = (self.config.connect_timeout, self.config.timeout);
+        let bytes = match images {
+            // A success reply with images: scanned as it arrives (download.rs).
+            Some(sink) if (200..300).contains(&head.status) => {
+                let mut counted = Counted { inner: body.reader(), count: 0 };
+                let scanned = scan(&mut counted, sink);
+                meta.response_bytes = counted.count;
+                match scanned {
+                    Ok(rest) => rest,
+                    Err(ScanError::Read(e)) => return Err(body_error(ureq_error(e), connect, overall)),
+                    Err(ScanError::Sink(e)) => return Err(e),
+                    Err(ScanError::Bad(what)) => {
+                        return Err(Error::new(ErrorKind::BadResponse, format!("HTTP {} with {what}", head.status))
+                            .with_http_status(head.status))
+                    }
+                }
+            }
+            _ => {
+                let bytes = body.read_to_vec().map_err(|e| body_error(e, connect, overall))?;
+                meta.response_bytes = bytes.len() as u64;
+                bytes
+            }
+        };
         events::response(head.status, started.elapsed(), meta.response_bytes);
         classify(&head, bytes, secrets)
     }
@@ -406,10 +479,33 @@ impl Client {
     }
 }
 
-/// getDocumentImages' reply with its images decoded.
-fn decode_images(parsed: Parsed) -> Result<ImagesReply, Error> {
-    let meta = parsed.reply.meta;
-    ImagesReply::from_parsed(parsed).map_err(|e| e.with_http_status(200).with_meta(meta))
+/// What every public call returns a [`Reply`] in (for the outcome event).
+trait HasReply {
+    fn reply(&self) -> &Reply;
+}
+
+impl HasReply for Reply {
+    fn reply(&self) -> &Reply {
+        self
+    }
+}
+
+impl HasReply for UpsertReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
+}
+
+impl HasReply for StatusReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
+}
+
+impl HasReply for ImagesReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
 }
 
 /// The request body as the transport reads it, noting when its last byte
@@ -437,6 +533,43 @@ impl<R: std::io::Read> std::io::Read for Sent<R> {
             events::request_sent(self.sent, self.started.elapsed());
         }
         Ok(n)
+    }
+}
+
+/// Counts the bytes read through it (the reply's size on the wire).
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// The ureq error inside an `io::Error` from a body reader (or the `io::Error` itself).
+fn ureq_error(e: std::io::Error) -> ureq::Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        if let Some(Ok(inner)) = e.into_inner().map(|b| b.downcast::<ureq::Error>()) {
+            return *inner;
+        }
+        return ureq::Error::Io(std::io::ErrorKind::Other.into());
+    }
+    ureq::Error::Io(e)
+}
+
+/// The error for a call stopped outside any socket operation (before the
+/// first attempt, or in the pause between two).
+fn stopped(stop: Stop, timeout: Duration) -> Error {
+    match stop {
+        Stop::Cancelled => cancelled_error(),
+        Stop::Deadline => Error::new(
+            ErrorKind::Timeout,
+            format!("timed out: the call's overall deadline of {} ms passed", timeout.as_millis()),
+        ),
     }
 }
 

@@ -496,13 +496,22 @@ impl Config {
     /// Errors: `Config`, naming the problem.
     pub fn check(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::new(ErrorKind::Config, m));
+        // Never quoted whole: it could carry credentials (refused below).
+        let shown = without_userinfo(&self.endpoint);
         let uri: ureq::http::Uri = match self.endpoint.parse() {
             Ok(u) => u,
-            Err(_) => return bad(format!("endpoint is not a URL: {:?}", self.endpoint)),
+            Err(_) => return bad(format!("endpoint is not a URL: {shown:?}")),
         };
-        let Some(host) = uri.host() else {
-            return bad(format!("endpoint has no host: {:?}", self.endpoint));
+        let Some(authority) = uri.authority() else {
+            return bad(format!("endpoint has no host: {shown:?}"));
         };
+        let host = authority.host();
+        if authority.as_str().contains('@') {
+            return bad(format!(
+                "endpoint {shown:?} carries credentials (user:password@): set them as user and pass instead"
+            ));
+        }
+        check_port(&uri, "endpoint")?;
         match uri.scheme_str() {
             Some("https") => {}
             Some("http") if is_loopback(host) || self.danger_allow_plain_http => {}
@@ -512,7 +521,7 @@ impl Config {
                      use https:// (or set danger_allow_plain_http on a closed test network)"
                 ))
             }
-            _ => return bad(format!("endpoint must be an https:// URL: {:?}", self.endpoint)),
+            _ => return bad(format!("endpoint must be an https:// URL: {shown:?}")),
         }
         let timeouts = [self.connect_timeout, self.send_timeout, self.response_timeout, self.timeout];
         if timeouts.iter().any(Duration::is_zero) {
@@ -544,6 +553,36 @@ const MAX_TOKEN: usize = 64;
 fn is_token(s: &str) -> bool {
     (1..=MAX_TOKEN).contains(&s.len())
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The port written in `uri`, which must be 1 to 65535: the URL parser
+/// accepts any digits and the HTTP layer would fall back to the scheme's
+/// default port for a number that does not fit (issue 9).
+///
+/// Errors: `Config`, naming `what` (`endpoint`, `proxy` or a variable).
+pub(crate) fn check_port(uri: &ureq::http::Uri, what: &str) -> Result<(), Error> {
+    // The authority's own text: `Uri::port` is None for digits that do not fit a u16.
+    let Some(authority) = uri.authority() else { return Ok(()) };
+    let host_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let Some((host, port)) = host_port.rsplit_once(':') else { return Ok(()) };
+    if host.starts_with('[') && !host.ends_with(']') {
+        return Ok(()); // a colon inside an IPv6 literal, no port
+    }
+    match port.parse::<u16>() {
+        Ok(1..=65535) => Ok(()),
+        _ if port.is_empty() => Ok(()),
+        _ => Err(Error::new(ErrorKind::Config, format!("{what} has port {port}: ports are 1 to 65535"))),
+    }
+}
+
+/// `url` with any `user:password@` in its authority replaced by `***@`.
+pub(crate) fn without_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Whether `host` (as in a URL, IPv6 possibly in brackets) is a loopback address.
@@ -640,6 +679,22 @@ mod tests {
         let c = s.config().unwrap();
         assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Debug, true));
         assert_eq!(Config::default().log_level, LogLevel::Info);
+    }
+
+    #[test]
+    fn ports_and_userinfo() {
+        let with = |endpoint: &str| Config { endpoint: endpoint.into(), ..Config::default() }.check();
+        assert!(with("https://dcams.app:443/x").is_ok());
+        assert!(with("http://127.0.0.1:65535/x").is_ok());
+        for bad in ["http://127.0.0.1:65536/x", "http://127.0.0.1:99999/x", "https://dcams.app:0/x"] {
+            let e = with(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{bad}");
+            assert!(e.message().contains("ports are 1 to 65535"), "{e}");
+        }
+        let e = with("https://u:s3cret@dcams.app/x").unwrap_err();
+        assert!(e.message().contains("credentials") && !e.message().contains("s3cret"), "{e}");
+        assert_eq!(without_userinfo("https://u:p@h:1/a@b"), "https://***@h:1/a@b");
+        assert_eq!(without_userinfo("h:1"), "h:1");
     }
 
     #[test]

@@ -71,17 +71,91 @@ pub(crate) enum Checked<'d> {
     Bytes(&'d [u8]),
     /// Canonical base64 text.
     Base64(Cow<'d, str>),
-    /// A file of known length; `opened` is the handle the check used, kept
-    /// for the first attempt (later attempts open the path again).
-    File { field: &'d str, path: &'d Path, len: u64, opened: Option<File> },
+    /// A regular file as it was when the call began; `opened` is the handle
+    /// the check used, kept for the first attempt (later attempts open the
+    /// path again, and must find the same file).
+    File { field: &'d str, path: &'d Path, identity: Identity, opened: Option<File> },
+}
+
+/// What says a file is still the one checked: device, inode, size and
+/// modification time. A file that changes any of them while the call runs
+/// is a `File` error: never sent whole, never retried (issue 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity {
+    dev: u64,
+    ino: u64,
+    pub(crate) len: u64,
+    mtime: (i64, i64),
+}
+
+impl Identity {
+    fn of(meta: &std::fs::Metadata) -> Identity {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Identity { dev: meta.dev(), ino: meta.ino(), len: meta.len(), mtime: (meta.mtime(), meta.mtime_nsec()) }
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or((0, 0), |d| (d.as_secs() as i64, i64::from(d.subsec_nanos())));
+            Identity { dev: 0, ino: 0, len: meta.len(), mtime }
+        }
+    }
+
+    /// The identity of an open file now.
+    pub(crate) fn now(file: &File) -> std::io::Result<Identity> {
+        file.metadata().map(|m| Identity::of(&m))
+    }
+}
+
+/// Why a document file could not be sent again on a retry.
+#[derive(Debug)]
+pub(crate) enum Reopen {
+    /// It cannot be opened any more (removed, no longer readable).
+    Gone(Error),
+    /// It is another file, or the same one changed (size, mtime): sending it
+    /// would store a different image than the call was given.
+    Changed(Error),
+}
+
+/// The error a file source returns (inside an `io::Error`) when the file
+/// changed while it was being sent; mapped to `ErrorKind::File`.
+#[derive(Debug)]
+pub(crate) struct FileChanged {
+    pub(crate) field: String,
+    pub(crate) path: PathBuf,
+}
+
+impl fmt::Display for FileChanged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} changed (size, contents or identity) while it was being sent; nothing was stored",
+            self.field,
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for FileChanged {}
+
+impl FileChanged {
+    pub(crate) fn error(&self) -> Error {
+        Error::new(ErrorKind::File, self.to_string()).with_field(&self.field)
+    }
 }
 
 /// One attempt's view of a document, streamed into the request body.
 pub(crate) enum Source<'a> {
     /// Raw bytes, base64-encoded while sending.
     Bytes(&'a [u8]),
-    /// An open file of known length, read and encoded while sending.
-    File { file: File, len: u64 },
+    /// An open regular file, read and encoded while sending; it must stay
+    /// as `identity` says until its last byte is read.
+    File { file: File, identity: Identity, field: &'a str, path: &'a Path },
     /// Canonical base64 text, copied as is.
     Base64(&'a str),
 }
@@ -91,7 +165,7 @@ impl Source<'_> {
     pub(crate) fn encoded_len(&self) -> u64 {
         match self {
             Source::Bytes(b) => base64_len(b.len() as u64),
-            Source::File { len, .. } => base64_len(*len),
+            Source::File { identity, .. } => base64_len(identity.len),
             Source::Base64(s) => s.len() as u64,
         }
     }
@@ -118,13 +192,31 @@ pub(crate) fn check<'d>(field: &'d str, doc: &'d Document<'_>, check_format: boo
             Ok(Checked::Bytes(b))
         }
         Document::Path(path) => {
-            let mut file = File::open(path).map_err(|e| file_error(field, "open", path, e))?;
-            let len = file.metadata().map_err(|e| file_error(field, "stat", path, e))?.len();
+            let mut file = open_file(path).map_err(|e| file_error(field, "open", path, e))?;
+            let meta = file.metadata().map_err(|e| file_error(field, "stat", path, e))?;
+            // A FIFO, device or directory has no size to send (and could block or never end).
+            if !meta.is_file() {
+                return Err(Error::new(ErrorKind::File, format!("{field}: {} is not a regular file", path.display()))
+                    .with_field(field));
+            }
+            let identity = Identity::of(&meta);
             let mut head = [0u8; SNIFF_LEN];
             let n = read_up_to(&mut file, &mut head).map_err(|e| file_error(field, "read", path, e))?;
+            // A file the file system gives a wrong size (e.g. under /proc) cannot be sent exactly.
+            if n as u64 != identity.len.min(SNIFF_LEN as u64) {
+                return Err(Error::new(
+                    ErrorKind::File,
+                    format!(
+                        "{field}: {} does not hold the {} bytes its size says (a special file?)",
+                        path.display(),
+                        identity.len
+                    ),
+                )
+                .with_field(field));
+            }
             check_image(field, &head[..n], check_format)?;
             file.seek(SeekFrom::Start(0)).map_err(|e| file_error(field, "rewind", path, e))?;
-            Ok(Checked::File { field, path, len, opened: Some(file) })
+            Ok(Checked::File { field, path, identity, opened: Some(file) })
         }
         Document::Base64(text) => {
             let canonical = normalize_base64(field, text)?;
@@ -139,17 +231,25 @@ impl Checked<'_> {
     /// This attempt's source: borrowed bytes or text, or the file (the
     /// checked handle first, then opened again for each retry).
     ///
-    /// Errors: `File`, when the file cannot be opened again.
-    pub(crate) fn source(&mut self) -> Result<Source<'_>, Error> {
+    /// Errors: [`Reopen`]: the file cannot be opened again, or it is no
+    /// longer the file the call checked.
+    pub(crate) fn source(&mut self) -> Result<Source<'_>, Reopen> {
         Ok(match self {
             Checked::Bytes(b) => Source::Bytes(b),
             Checked::Base64(text) => Source::Base64(text),
-            Checked::File { field, path, len, opened } => {
+            Checked::File { field, path, identity, opened } => {
                 let file = match opened.take() {
                     Some(file) => file,
-                    None => File::open(*path).map_err(|e| file_error(field, "open", path, e))?,
+                    None => {
+                        let file = open_file(path).map_err(|e| Reopen::Gone(file_error(field, "open", path, e)))?;
+                        if Identity::now(&file).ok() != Some(*identity) {
+                            let changed = FileChanged { field: field.to_string(), path: path.to_path_buf() };
+                            return Err(Reopen::Changed(changed.error()));
+                        }
+                        file
+                    }
                 };
-                Source::File { file, len: *len }
+                Source::File { file, identity: *identity, field, path }
             }
         })
     }
@@ -171,9 +271,22 @@ impl Checked<'_> {
                 }
                 Some(hasher.finish())
             }
-            Checked::File { path, .. } => File::open(path).and_then(|mut f| ImageDigest::of_reader(&mut f)).ok(),
+            Checked::File { path, .. } => open_file(path).and_then(|mut f| ImageDigest::of_reader(&mut f)).ok(),
         }
     }
+}
+
+/// Opens a document file for reading without blocking on a FIFO (whose
+/// open waits for a writer); the caller refuses anything not regular.
+fn open_file(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    options.open(path)
 }
 
 /// Reads until `buf` is full or end of file; returns how many bytes were read.

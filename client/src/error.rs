@@ -53,6 +53,8 @@ pub enum ErrorKind {
     BadResponse,
     /// The service answered with a redirect, which is never followed for a POST with credentials.
     Redirect,
+    /// The call was cancelled with its [`CancelToken`](super::CancelToken); never retried.
+    Cancelled,
 }
 
 impl ErrorKind {

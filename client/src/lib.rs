@@ -13,7 +13,7 @@
 //! - [`Customer`], [`Document`]: what createOrUpdateCustomer sends.
 //! - [`Reply`], [`UpsertReply`], [`StatusReply`], [`ImagesReply`]: what comes
 //!   back; [`CallMeta`]: what each call did on the wire.
-//! - [`Error`], [`ErrorKind`]: every failure.
+//! - [`Error`], [`ErrorKind`]: every failure; [`CancelToken`]: cancels a call from another thread.
 //! - [`Client::check`] and its [`CheckReport`]: credentials and
 //!   connectivity, step by step, without storing anything.
 //! - [`LogSink`], [`LogLevel`]: what each call does, as redacted log events
@@ -37,12 +37,14 @@
 //! ```
 
 mod body;
+mod cancel;
 mod check;
 #[allow(clippy::module_inception)]
 mod client;
 mod config;
 mod customer;
 mod document;
+mod download;
 mod error;
 mod events;
 mod log;
@@ -52,10 +54,12 @@ mod reply;
 mod request;
 mod response;
 mod retry;
+mod socket;
 mod tls;
 mod transport;
 pub mod validate;
 
+pub use cancel::CancelToken;
 pub use check::{CheckReport, CheckStep, StepOutcome, StepReport, PROBE_EMAIL};
 pub use client::{Client, USER_AGENT};
 pub use config::{

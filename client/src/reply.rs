@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::error::{Error, ErrorKind};
@@ -198,29 +196,30 @@ impl StatusReply {
 }
 
 impl ImagesReply {
-    pub(crate) fn from_parsed(Parsed { reply, mut object }: Parsed) -> Result<ImagesReply, Error> {
-        let mut images = [None, None];
+    /// The reply whose images were decoded as it was read (download.rs):
+    /// `sizes` are the decoded sizes of the sides that had a string, whose
+    /// value in `parsed` is a placeholder; `front`/`back` the images when
+    /// they were kept in memory.
+    pub(crate) fn from_streamed(
+        Parsed { reply, mut object }: Parsed,
+        sizes: [Option<u64>; 2],
+        front: Option<Vec<u8>>,
+        back: Option<Vec<u8>>,
+    ) -> Result<ImagesReply, Error> {
         if let Some(Value::Object(docs)) = object.get_mut("target").and_then(|t| t.get_mut("documents")) {
-            for (side, image) in ["front", "back"].into_iter().zip(&mut images) {
-                *image = match docs.shift_remove(side) {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(s)) => Some(STANDARD.decode(s).map_err(|_| {
-                        Error::new(
-                            ErrorKind::BadResponse,
-                            format!("target.documents.{side} in the response is not valid base64"),
-                        )
-                    })?),
-                    Some(_) => {
+            for (side, size) in ["front", "back"].into_iter().zip(sizes) {
+                match (docs.shift_remove(side), size) {
+                    (None | Some(Value::Null), _) | (Some(_), Some(_)) => {}
+                    (Some(_), None) => {
                         return Err(Error::new(
                             ErrorKind::BadResponse,
                             format!("target.documents.{side} in the response is not a string"),
                         ))
                     }
-                };
-                docs.insert(format!("{side}_bytes"), image.as_ref().map_or(0, Vec::len).into());
+                }
+                docs.insert(format!("{side}_bytes"), size.unwrap_or(0).into());
             }
         }
-        let [front, back] = images;
         let raw = Reply { body: serde_json::to_string(&object).unwrap_or_default(), ..reply };
         let mut target = target_of(&mut object);
         target.shift_remove("documents");
@@ -259,8 +258,9 @@ mod tests {
 
     #[test]
     fn images_decode_and_leave_the_reply_without_them() {
-        let body = r#"{"result":"Success","status":"ON_HOLD","target":{"email":"a@example.com","documents":{"front":"AQID"}},"x":1}"#;
-        let r = ImagesReply::from_parsed(parsed(body)).unwrap();
+        // As download.rs leaves it: the image string replaced by 0, its size known.
+        let body = r#"{"result":"Success","status":"ON_HOLD","target":{"email":"a@example.com","documents":{"front":0}},"x":1}"#;
+        let r = ImagesReply::from_streamed(parsed(body), [Some(3), None], Some(vec![1, 2, 3]), None).unwrap();
         assert_eq!(r.front.as_deref(), Some(&[1u8, 2, 3][..]));
         assert_eq!(r.back, None);
         assert_eq!(r.status, None); // not one of the three, but kept as sent in `raw`
@@ -269,7 +269,9 @@ mod tests {
             r.raw.body,
             r#"{"result":"Success","status":"ON_HOLD","target":{"email":"a@example.com","documents":{"front_bytes":3,"back_bytes":0}},"x":1}"#
         );
-        let bad = ImagesReply::from_parsed(parsed(r#"{"target":{"documents":{"front":"@@"}}}"#)).unwrap_err();
+        let bad =
+            ImagesReply::from_streamed(parsed(r#"{"target":{"documents":{"front":17}}}"#), [None, None], None, None)
+                .unwrap_err();
         assert_eq!(bad.kind(), ErrorKind::BadResponse);
     }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::cancel::CancelToken;
 use super::customer::{Customer, Service};
 use super::document::Document;
 use super::error::{Error, ErrorKind};
@@ -40,6 +41,8 @@ pub struct Request<'c> {
     pub(crate) back: Option<Cow<'c, Document<'c>>>,
     /// This call's deadline, instead of [`Config::timeout`](super::Config::timeout).
     pub(crate) timeout: Option<Duration>,
+    /// Cancels this call from another thread.
+    pub(crate) cancel: Option<CancelToken>,
 }
 
 /// The value of one `target` attribute.
@@ -77,6 +80,7 @@ impl<'c> Request<'c> {
             front: None,
             back: None,
             timeout: None,
+            cancel: None,
         }
     }
 
@@ -126,6 +130,13 @@ impl<'c> Request<'c> {
     /// instead of the client's [`Config::timeout`](super::Config::timeout).
     pub fn with_timeout(mut self, timeout: Duration) -> Request<'c> {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Lets `token` cancel this call from another thread (see [`CancelToken`]):
+    /// the call then fails with [`ErrorKind::Cancelled`] within 100 ms.
+    pub fn with_cancel(mut self, token: CancelToken) -> Request<'c> {
+        self.cancel = Some(token);
         self
     }
 

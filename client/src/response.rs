@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
+use super::cancel::Cancelled;
+use super::document::FileChanged;
 use super::error::{Error, ErrorKind};
 use super::meta::CallMeta;
 use super::retry::{parse_retry_after, RetryHint};
@@ -147,8 +149,8 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Parsed,
                 .with_detail(detail));
         }
     };
-    // A service could quote what it was sent: scrub secrets from its texts too.
-    let scrub = |v: Option<&Value>| text_of(v).map(|t| redact(&t, secrets));
+    // A service could quote what it was sent, images included: scrub and cap its texts.
+    let scrub = |v: Option<&Value>| text_of(v).map(|t| scrub(&t, secrets));
     if success {
         if object.get("result").and_then(Value::as_str) == Some("Error") {
             let msg = scrub(object.get("message"));
@@ -182,11 +184,21 @@ fn classify_body(head: &Head, body: Vec<u8>, secrets: &[&str]) -> Result<Parsed,
 /// long base64-looking runs elided (they could be image data).
 pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
-    let mut flat: String = text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).collect();
-    flat = redact(&flat, secrets);
-    let mut out = String::new();
+    let flat: String = text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).collect();
+    let out = elide_base64(&redact(&flat, secrets));
+    let mut cut: String = out.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+    if cut.is_empty() {
+        cut.push_str("(blank)");
+    }
+    cut
+}
+
+/// Runs of more than 24 base64 characters (letters, digits, `+`, `/`) cut
+/// to their first 24 and `…`: they could be image data.
+fn elide_base64(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
     let mut run = 0;
-    for c in flat.chars() {
+    for c in text.chars() {
         run = if c.is_ascii_alphanumeric() || c == '+' || c == '/' { run + 1 } else { 0 };
         if run <= 24 {
             out.push(c);
@@ -194,11 +206,21 @@ pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
             out.push('…');
         }
     }
-    let mut cut: String = out.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
-    if cut.is_empty() {
-        cut.push_str("(blank)");
+    out
+}
+
+/// The longest service text (message, code, detail) an error carries, in characters.
+const MAX_SERVICE_TEXT: usize = 1000;
+
+/// A text taken from a response for an error: secrets replaced by `***`,
+/// long base64 runs elided, at most [`MAX_SERVICE_TEXT`] characters (then `…`).
+pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = elide_base64(&redact(text, secrets));
+    if let Some((cut, _)) = out.char_indices().nth(MAX_SERVICE_TEXT) {
+        out.truncate(cut);
+        out.push('…');
     }
-    cut
+    out
 }
 
 /// Replaces each non-empty secret in `text` with `***`.
@@ -223,6 +245,10 @@ pub(crate) fn transport_error(e: ureq::Error, connect: Duration, overall: Durati
         U::Rustls(r) => Error::new(ErrorKind::Tls, format!("TLS failed: {r}")),
         U::Pem(p) => Error::new(ErrorKind::Tls, format!("bad PEM certificate: {p}")),
         U::Protocol(p) => Error::new(ErrorKind::BadResponse, format!("the response broke the HTTP protocol: {p}")),
+        U::LargeResponseHeader(size, limit) => Error::new(
+            ErrorKind::BadResponse,
+            format!("the response header is too big: {size} bytes, over the {limit}-byte limit"),
+        ),
         U::BodyExceedsLimit(n) => {
             Error::new(ErrorKind::BadResponse, format!("the response body is larger than the {n}-byte limit"))
         }
@@ -279,11 +305,22 @@ fn timeout_error(t: ureq::Timeout, connect: Duration, overall: Duration) -> Erro
     Error::new(ErrorKind::Timeout, message)
 }
 
+/// The error of a cancelled call.
+pub(crate) fn cancelled_error() -> Error {
+    Error::new(ErrorKind::Cancelled, "the call was cancelled")
+}
+
 fn io_error(io: std::io::Error) -> Error {
     // ureq wraps its own errors, and rustls's certificate errors, in io::Error.
     let Some(inner) = io.get_ref() else {
         return plain_io_error(&io);
     };
+    if inner.is::<Cancelled>() {
+        return cancelled_error();
+    }
+    if let Some(changed) = inner.downcast_ref::<FileChanged>() {
+        return changed.error();
+    }
     if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
         return Error::new(ErrorKind::Tls, format!("TLS failed: {tls}"));
     }

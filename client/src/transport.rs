@@ -9,13 +9,13 @@ use std::sync::OnceLock;
 
 use ureq::config::Config as AgentConfig;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
-use ureq::{Agent, Proxy};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector};
+use ureq::{Agent, Proxy, ProxyProtocol};
 
-use super::config::{is_loopback, Config, ProxySetting};
+use super::config::{check_port, is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
 use super::probe::{Connected, NewConnection, Resolve};
+use super::socket::{WatchedResolver, WatchedTcpConnector};
 use super::tls::TlsConnector;
 
 /// The agent every call of one client goes through (shared connection pool),
@@ -48,15 +48,17 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         .max_redirects_will_error(false)
         .user_agent(config.user_agent())
         .build();
-    // ureq's chain (CONNECT proxy, TCP, TLS) with the probe's hooks (see
-    // probe.rs) and our TLS connector, which reports the handshake's outcome.
+    // ureq's chain (CONNECT proxy, TCP, TLS) with the TCP layer and the
+    // resolver bounded by each call's deadline and cancel token, the probe's
+    // hooks (see probe.rs), and our TLS connector, which reports the
+    // handshake's outcome (its I/O goes through the bounded TCP layer too).
     let connector =
         ().chain(NewConnection)
             .chain(ConnectProxyConnector::default())
-            .chain(TcpConnector::default())
+            .chain(WatchedTcpConnector)
             .chain(Connected)
             .chain(TlsConnector::new(&roots));
-    Ok((Agent::with_parts(agent_config, connector, Resolve(DefaultResolver::default())), via))
+    Ok((Agent::with_parts(agent_config, connector, Resolve(WatchedResolver)), via))
 }
 
 /// The platform's CA roots, loaded once per process (Mozilla's bundled
@@ -117,10 +119,27 @@ fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'st
 }
 
 /// The proxy for `endpoint` under `config.proxy` (see [`ProxySetting`]).
+///
+/// Refused (`Config`, naming the setting or variable, never quoting the URL,
+/// which may hold credentials): a URL that does not parse, a port outside
+/// 1-65535, and SOCKS proxies, which this client does not speak (only HTTP
+/// CONNECT, over `http://` or `https://`).
 fn proxy(config: &Config, endpoint: &ureq::http::Uri) -> Result<Option<Proxy>, Error> {
     let parse = |url: &str, from: &str| {
-        // The URL may hold proxy credentials: never echo it.
-        Proxy::new(url).map(Some).map_err(|_| Error::new(ErrorKind::Config, format!("{from} is not a valid proxy URL")))
+        let invalid = || Error::new(ErrorKind::Config, format!("{from} is not a valid proxy URL"));
+        let proxy = Proxy::new(url).map_err(|_| invalid())?;
+        let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
+        check_port(&with_scheme.parse().map_err(|_| invalid())?, from)?;
+        match proxy.protocol() {
+            ProxyProtocol::Http | ProxyProtocol::Https => Ok(Some(proxy)),
+            _ => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{from} is a SOCKS proxy, which this client cannot use: \
+                     set an HTTP proxy (http://host:port, HTTPS goes through it with CONNECT) or no proxy"
+                ),
+            )),
+        }
     };
     match &config.proxy {
         ProxySetting::None => Ok(None),

@@ -10,6 +10,10 @@
 //! - `redaction`: the matrix again with recognisable secrets, asserting no
 //!   output of the library carries them;
 //! - `stress`: 16 threads × 500 calls through one client, random faults;
+//! - `deadline`: `timeout_ms` in every phase, 20 repetitions each;
+//! - `cancel`: a cancel from another thread in every phase;
+//! - `defects`: refused configurations, files changing while sent, long messages;
+//! - `download`: getDocumentImages replies (base64 forms, strictness, files);
 //! - `check`: `Client::check` against nginx (private CA) and squid.
 //!
 //! nginx, squid and openssl are needed; `make test-faults` installs them.
@@ -19,8 +23,16 @@
 //! (configs, certificates, nginx and squid logs) for a look afterwards.
 #![allow(clippy::too_many_arguments, clippy::result_large_err)]
 
+#[path = "faults/cancel.rs"]
+mod cancel;
 #[path = "faults/check.rs"]
 mod check;
+#[path = "faults/deadline.rs"]
+mod deadline;
+#[path = "faults/defects.rs"]
+mod defects;
+#[path = "faults/download.rs"]
+mod download;
 #[path = "faults/matrix.rs"]
 mod matrix;
 #[path = "faults/misbehave.rs"]

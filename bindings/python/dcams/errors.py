@@ -26,6 +26,7 @@ from the builtin exception that fits, so ``except ValueError`` (or
     │   ├── DcamsTimeoutError (TimeoutError) 42
     │   ├── BadResponseError                 43
     │   └── RedirectError                    44
+    │   (45 CANCELLED: a TransportError by its range, until cancelling is offered in Python)
     └── InternalError                        99
 """
 
@@ -65,6 +66,8 @@ class Code(enum.IntEnum):
     TIMEOUT = 42
     BAD_RESPONSE = 43
     REDIRECT = 44
+    #: The call was cancelled (client/src/cancel.rs); raised as TransportError by its range for now.
+    CANCELLED = 45
     INTERNAL = 99
 
     @property

@@ -107,9 +107,10 @@ def test_repr_shows_endpoint_only(sandbox):
     assert not any("hunter2" in str(v) for v in vars(c).values())
     c.close()
     assert repr(c) == f"Client(endpoint={sandbox.url!r}, closed)"
-    c = dcams.Client("https://user:pw@example.com/v3/stable/api/storage?k=v", environment=False)
-    assert repr(c) == "Client(endpoint='https://example.com/v3/stable/api/storage')"
-    c.close()
+    # Credentials in the endpoint are refused (issue 9), and never echoed.
+    with pytest.raises(dcams.ConfigError) as e:
+        dcams.Client("https://user:pw-in-url@example.com/v3/stable/api/storage?k=v", environment=False)
+    assert "pw-in-url" not in str(e.value) and "user:pw" not in str(e.value)
 
 
 def test_config_errors():

@@ -343,12 +343,10 @@ pub fn rows(creds: &Creds) -> Vec<Row> {
             },
             upload: 18_000_000, // 24 MB of base64: far more than socket buffers hold
             min: ms(650),
-            // Up to two send timeouts: a blocking write that moves a few bytes
-            // just before its SO_SNDTIMEO expires counts as progress, and ureq
-            // (3.5) then gives the next write a fresh timeout (seen with
-            // strace: a partial sendto after 0.69 s, then EAGAIN after 0.67 s).
-            // The overall deadline still bounds the call.
-            deadline: ms(1400),
+            // One send timeout: every write is re-armed to what is left of it
+            // (client/src/socket.rs), so a write that moves a few bytes just
+            // before expiry no longer earns a fresh timeout.
+            deadline: ms(700),
             ..row(
                 "stall_reading_upload",
                 Target::Http(Behavior::StallReading),
@@ -375,6 +373,24 @@ pub fn rows(creds: &Creds) -> Vec<Row> {
             ..row("connect_timeout_backlog_full", Target::BacklogFull, err_msg(Timeout, "connecting"), 3, Nothing)
         },
         Row { deadline: ms(200), ..row("connection_refused", Target::Refused, err(Transport), 3, Nothing) },
+        // Issue 9, defect 6: a 4xx JSON object in neither documented envelope
+        // keeps the text of its `error` member.
+        row(
+            "undocumented_401_error_object",
+            canned(401, Some("application/json"), r#"{"error":"Bad Login"}"#),
+            err_msg(Unauthorized, "HTTP 401: Bad Login"),
+            1,
+            Requests,
+        ),
+        // Issue 9, defect 8: a response head over ureq's 64 KiB limit is a bad
+        // response, not a transport failure to retry.
+        row(
+            "response_header_too_big",
+            Target::Http(Behavior::Respond(Canned::json(200, "{}").header("X-Pad", &"p".repeat(100 * 1024)))),
+            err_msg(BadResponse, "header"),
+            1,
+            Requests,
+        ),
     ];
     // A gateway that echoes the request (password, test key, images) in its
     // error page: the excerpt in `detail` must not carry any of it.
@@ -450,6 +466,14 @@ pub fn message_echo_rows(creds: &Creds) -> Vec<Row> {
             1,
             Seen::Requests,
         ),
+        // Issue 9, defect 9: a 400 whose message quotes the request, image base64 included.
+        row(
+            "image_in_storage_message",
+            Target::Http(Behavior::EchoInMessage { status: 400 }),
+            err(ErrorKind::BadRequest),
+            1,
+            Seen::Requests,
+        ),
     ]
 }
 
@@ -488,6 +512,13 @@ impl FullBacklog {
             }
         }
         None
+    }
+
+    /// The listener, its queue emptied of the fillers: serve it to let the
+    /// next connect through.
+    pub fn into_listener(self) -> std::net::TcpListener {
+        drop(self._fillers);
+        std::net::TcpListener::from(self._listener)
     }
 }
 
@@ -658,6 +689,8 @@ row_tests!(
     tls_handshake_stall,
     connect_timeout_backlog_full,
     connection_refused,
+    undocumented_401_error_object,
+    response_header_too_big,
     echo_request_in_400_text,
     echo_request_in_200_html,
     echo_request_in_503_json,

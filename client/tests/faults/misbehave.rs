@@ -73,6 +73,15 @@ pub enum Behavior {
     ResetBeforeResponse,
     /// Read the request head, never read its body (the client's send blocks).
     StallReading,
+    /// Read the request head and this many bytes of its body, then never read again.
+    StallReadingAfter(usize),
+    /// Headers with `Content-Length: declared`, then one byte of body every 50 ms, forever.
+    Trickle { declared: usize },
+    /// A JSON error of this status whose `message` quotes the request body
+    /// (its first 4 KiB), as a service that echoes its input would.
+    EchoInMessage { status: u16 },
+    /// These bytes verbatim (a response head and part of a body), then a reset.
+    ResetAfter(Vec<u8>),
     /// Read the body at about `bytes_per_sec`, then [`Behavior::Echo`].
     SlowRead { bytes_per_sec: usize },
     /// Accept, read whatever comes, never write (e.g. a TLS ClientHello: the
@@ -95,6 +104,9 @@ struct Shared {
     live: Mutex<HashMap<u64, TcpStream>>,
     per_email: Mutex<HashMap<String, u32>>,
     active: AtomicU32,
+    /// Request bodies read to their `Content-Length`, and bodies that ended before it.
+    complete_bodies: AtomicU32,
+    incomplete_bodies: AtomicU32,
 }
 
 /// A running misbehaving server; stops on drop.
@@ -106,7 +118,11 @@ pub struct Misbehave {
 
 impl Misbehave {
     pub fn start(behavior: Behavior) -> Misbehave {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind misbehaving server");
+        Misbehave::start_on(TcpListener::bind("127.0.0.1:0").expect("bind misbehaving server"), behavior)
+    }
+
+    /// Serves `listener` (e.g. one whose backlog was full until now).
+    pub fn start_on(listener: TcpListener, behavior: Behavior) -> Misbehave {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared::default());
         let sh = shared.clone();
@@ -158,6 +174,14 @@ impl Misbehave {
     /// TCP connections accepted.
     pub fn connections(&self) -> u32 {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+    /// Request bodies received whole (to their `Content-Length`).
+    pub fn complete_bodies(&self) -> u32 {
+        self.shared.complete_bodies.load(Ordering::SeqCst)
+    }
+    /// Request bodies that ended (close or reset) before their `Content-Length`.
+    pub fn incomplete_bodies(&self) -> u32 {
+        self.shared.incomplete_bodies.load(Ordering::SeqCst)
     }
     /// Requests seen carrying this e-mail.
     pub fn requests_for(&self, email: &str) -> u32 {
@@ -357,11 +381,18 @@ fn stall(s: &mut TcpStream, sh: &Shared) {
     }
 }
 
-/// Like [`stall`] but never reads (so the peer's sends block once buffers fill).
-fn stall_without_reading(sh: &Shared) {
+/// Like [`stall`] but never reads (so the peer's sends block once buffers
+/// fill); ends when the peer closes its side (POLLRDHUP, even with unread
+/// data queued), so abandoned connections free their buffers.
+fn stall_without_reading(s: &TcpStream, sh: &Shared) {
     let start = Instant::now();
     while !sh.stop.load(Ordering::SeqCst) && start.elapsed() < MAX_STALL {
-        std::thread::sleep(Duration::from_millis(20));
+        let mut fd = libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
+        // SAFETY: one valid pollfd.
+        let n = unsafe { libc::poll(&mut fd, 1, 20) };
+        if n > 0 && fd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0 {
+            return;
+        }
     }
 }
 
@@ -401,11 +432,35 @@ fn serve(mut s: TcpStream, behavior: &Behavior, sh: &Shared) -> io::Result<()> {
             b = list[n.min(list.len() - 1)].clone();
         }
         if let Behavior::StallReading = b {
-            stall_without_reading(sh);
+            stall_without_reading(&s, sh);
+            return Ok(());
+        }
+        if let Behavior::StallReadingAfter(n) = b {
+            let mut got = req.early_body.len();
+            let mut chunk = vec![0u8; 16 * 1024];
+            while got < n {
+                let want = (n - got).min(chunk.len());
+                match s.read(&mut chunk[..want]) {
+                    Ok(0) => return Ok(()),
+                    Ok(k) => got += k,
+                    Err(e) if timed_out(&e) && !sh.stop.load(Ordering::SeqCst) => {}
+                    Err(_) => return Ok(()),
+                }
+            }
+            stall_without_reading(&s, sh);
             return Ok(());
         }
         let rate = if let Behavior::SlowRead { bytes_per_sec } = b { Some(bytes_per_sec) } else { None };
-        let body = read_body(&mut s, &req, sh, rate)?;
+        let body = match read_body(&mut s, &req, sh, rate) {
+            Ok(body) => {
+                sh.complete_bodies.fetch_add(1, Ordering::SeqCst);
+                body
+            }
+            Err(e) => {
+                sh.incomplete_bodies.fetch_add(1, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
         let email = email_of(&body);
         *sh.per_email.lock().unwrap().entry(email.clone()).or_default() += 1;
         if let Behavior::Tagged = b {
@@ -423,6 +478,29 @@ fn serve(mut s: TcpStream, behavior: &Behavior, sh: &Shared) -> io::Result<()> {
                     body
                 };
                 write_canned(&mut s, &Canned::new(status, Some(content_type), body))?;
+            }
+            Behavior::EchoInMessage { status } => {
+                let quoted = String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned();
+                let json = serde_json::json!({"result": "Error", "message": format!("Rejected: {quoted}")});
+                write_canned(&mut s, &Canned::json(status, &json.to_string()))?;
+            }
+            Behavior::ResetAfter(bytes) => {
+                s.write_all(&bytes)?;
+                s.flush()?;
+                std::thread::sleep(Duration::from_millis(30));
+                reset(s);
+                return Ok(());
+            }
+            Behavior::Trickle { declared } => {
+                write_head(&mut s, 200, declared)?;
+                let start = Instant::now();
+                while !sh.stop.load(Ordering::SeqCst) && start.elapsed() < MAX_STALL {
+                    if s.write_all(b" ").is_err() {
+                        return Ok(());
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                return Ok(());
             }
             Behavior::StallBeforeHeaders => {
                 stall(&mut s, sh);
@@ -463,7 +541,9 @@ fn serve(mut s: TcpStream, behavior: &Behavior, sh: &Shared) -> io::Result<()> {
                 reset(s);
                 return Ok(());
             }
-            Behavior::StallReading | Behavior::Silent | Behavior::Seq(_) => unreachable!(),
+            Behavior::StallReading | Behavior::StallReadingAfter(_) | Behavior::Silent | Behavior::Seq(_) => {
+                unreachable!()
+            }
         }
     }
 }

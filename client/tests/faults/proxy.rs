@@ -376,3 +376,42 @@ fn proxy_refusing_connect_is_not_retried() {
     assert!(start.elapsed() < Duration::from_secs(2));
     assert!(!format!("{e:?}").contains("PW-PROXY-407"));
 }
+
+/// Issue 9, defect 2: a SOCKS proxy (which this build cannot use) is refused
+/// when the client is made, naming the variable it came from and never its
+/// credentials; before, every call was a caught panic.
+#[test]
+fn socks_proxy_from_the_environment_is_refused_at_client_creation() {
+    let https = "https://dcams-faults.test/v3/stable/api/storage";
+    let http = "http://dcams-faults.test/v3/stable/api/storage";
+    let mut rows = Vec::new();
+    for (var, endpoint, scheme) in [
+        ("ALL_PROXY", https, "socks5"),
+        ("all_proxy", https, "socks5h"),
+        ("https_proxy", https, "socks4"),
+        ("HTTPS_PROXY", https, "socks5"),
+        ("http_proxy", http, "socks5h"),
+        ("HTTP_PROXY", http, "socks4a"),
+    ] {
+        let json = serde_json::json!({
+            "endpoint": endpoint, "user": USER, "pass": PASS, "danger_allow_plain_http": true,
+            "connect_timeout_ms": 500, "timeout_ms": 1500, "retries": 0
+        });
+        let value = format!("{scheme}://squser:{RED_PROXY_PASS}@127.0.0.1:{}", free_port());
+        let out = in_child(&json, &format!("socks-{}@example.com", var.to_ascii_lowercase()), &[(var, value)]);
+        let mut p = Vec::new();
+        let text = out.to_string();
+        if out["error"]["kind"] != "Config" {
+            p.push(format!("expected a Config error, got {text}"));
+        }
+        if !out["error"]["message"].as_str().unwrap_or("").contains(var) {
+            p.push(format!("the message should name {var}: {text}"));
+        }
+        if text.contains(RED_PROXY_PASS) || text.contains("squser") {
+            p.push(format!("the proxy credentials leaked: {text}"));
+        }
+        println!("ROW {:<44} {}", format!("socks_env_{var}"), out["error"]["kind"]);
+        rows.push((format!("socks_env_{var}"), p));
+    }
+    assert_rows(rows);
+}
