@@ -345,7 +345,7 @@ impl Client {
                     timeout.as_millis()
                 )));
             }
-            events::retry(failure, wait, meta.attempts + 1, self.config.retries + 1);
+            events::retry(failure, wait, meta.attempts.saturating_add(1), self.config.retries.saturating_add(1));
             if let Err(stop) = watch.sleep(wait) {
                 return Err(
                     stopped(stop, timeout).add_detail(&format!("while pausing to retry after: {}", error.message()))
