@@ -272,9 +272,9 @@ typedef int32_t dcams_log_level;
  * at a time (it may be reused for the next one), read what the last call
  * did with `dcams_call_get_meta`, free with `dcams_call_free`.
  *
- * Thread safety: the setters and `dcams_call_get_meta` may run on any
- * thread, also while a call using it runs on another; two calls must not
- * use one `dcams_call` at the same time.
+ * Thread safety: the setters, `dcams_call_cancel` and `dcams_call_get_meta`
+ * may run on any thread, also while a call using it runs on another; two
+ * calls must not use one `dcams_call` at the same time.
  */
 typedef struct dcams_call dcams_call;
 
@@ -507,6 +507,24 @@ void dcams_call_free(struct dcams_call *call);
 dcams_code dcams_call_set_timeout_ms(struct dcams_call *call,
                                      uint64_t timeout_ms,
                                      char **out_error);
+
+/**
+ * Cancels the call using this handle, from any thread: that call returns
+ * `DCAMS_ERR_CANCELLED` within 100 ms, whatever it is doing (resolving,
+ * connecting, the TLS handshake, sending, waiting for or reading the
+ * response, pausing before a retry), and is not retried; the client stays
+ * usable. If no call is using the handle, the next call made with it is
+ * cancelled before any traffic. Either way the cancelled call consumes the
+ * cancel: the call after it runs normally. Returns at once.
+ *
+ * A cancel is the call's deadline arriving early: the same mechanism bounds
+ * every wait of a call by `timeout_ms` (see `dcams_call_set_timeout_ms`).
+ *
+ * Errors: `DCAMS_ERR_NULL_ARGUMENT` (`call`). Thread-safe; async-signal-safe
+ * it is not (from a signal handler, set a flag and cancel from a thread).
+ */
+dcams_code dcams_call_cancel(struct dcams_call *call,
+                             char **out_error);
 
 /**
  * What the last call made with this handle did — success or failure.

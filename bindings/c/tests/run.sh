@@ -48,9 +48,9 @@ echo "== test_dcams --platform (platform-style sandbox at $platform_url)"
 $RUNNER "$TEST_BIN" --url "$platform_url" --data "$DATA" --header "$HEADER" --platform
 note $?
 
-echo "== test_observe (log callback, metadata, check; sandbox at $storage_url)"
+echo "== test_observe (log callback, metadata, check, cancel; sandbox at $storage_url)"
 # shellcheck disable=SC2086
-$RUNNER "$OBSERVE_BIN" --url "$storage_url" $TEST_FLAGS
+$RUNNER "$OBSERVE_BIN" --url "$storage_url" --slow-url "$slow_url" $TEST_FLAGS
 note $?
 
 # ---- CLI smoke test: the sample run exactly as a user would run it ----------

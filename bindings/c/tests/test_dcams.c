@@ -605,6 +605,13 @@ static void test_rule_handles(void)
     CHECK(err == NULL);
     covered("dcams_call_set_timeout_ms");
 
+    /* dcams_call_cancel (no value output; see test_observe.c for a cancel in flight) */
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_call_cancel(NULL, &err), DCAMS_ERR_NULL_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_NULL_ARGUMENT);
+    dcams_string_free(err);
+    covered("dcams_call_cancel");
+
     /* dcams_call_get_meta: no call made yet, struct_size too small, NULLs. */
     memset(&meta, 0xa5, sizeof meta);
     meta.struct_size = (uint32_t)sizeof meta;

@@ -2,10 +2,11 @@
  * test_observe.c — C tests of what libdcams lets a caller see and steer:
  * the log callback, per-call metadata, dcams_client_check.
  *
- *   test_observe --url URL [--quick]
+ *   test_observe --url URL --slow-url URL [--quick]
  *
- * --url is the storage URL of a plain `dcams-sandbox`. --quick shrinks the
- * threads test (for Valgrind). The last line printed is "N passed, M
+ * --url is the storage URL of a plain `dcams-sandbox`, --slow-url one that
+ * answers after a delay of at least a second (`--latency-ms`). --quick
+ * shrinks the threads test (for Valgrind). The last line printed is "N passed, M
  * failed"; the exit status is 1 if anything failed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -40,7 +41,7 @@ static int check_impl(int ok, const char *expr, const char *context, const char 
 #define CHECK(cond) check_impl(!!(cond), #cond, NULL, __FILE__, __LINE__)
 #define CHECK_CTX(cond, text) check_impl(!!(cond), #cond, (text), __FILE__, __LINE__)
 
-static char g_url[512], g_base[512];
+static char g_url[512], g_base[512], g_slow_url[512];
 static int g_quick;
 
 /* ---- the sandbox's admin endpoints --------------------------------------- */
@@ -364,21 +365,85 @@ static void test_check(void)
     CHECK(sb_customers() == customers);
 }
 
+/* ---- dcams_call_cancel from another thread ---------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct canceller {
+    dcams_call *call;
+    double at;
+} canceller;
+
+static void *cancel_soon(void *arg)
+{
+    canceller *c = arg;
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    c->at = now_s();
+    CHECK(dcams_call_cancel(c->call, NULL) == DCAMS_OK);
+    return NULL;
+}
+
+/* A call waiting for the slow sandbox's answer is cancelled from another
+ * thread: DCAMS_ERR_CANCELLED within 100 ms (+ margin), not retried; then
+ * the same client and handle complete a call. */
+static void test_cancel(void)
+{
+    dcams_client *client;
+    dcams_call *call = NULL;
+    dcams_call_meta meta = DCAMS_CALL_META_INIT;
+    canceller c;
+    pthread_t t;
+    char config[1024], *err = NULL;
+    dcams_code code;
+    double returned;
+
+    printf("== dcams_call_cancel: a call waiting for its answer, cancelled from another thread\n");
+    snprintf(config, sizeof config,
+             "{\"environment\":false,\"endpoint\":\"%s\",\"user\":\"sandbox-user\",\"pass\":\"sandbox-pass\"}",
+             g_slow_url);
+    client = NULL;
+    CHECK_CTX(dcams_client_new(config, &client, &err) == DCAMS_OK, err);
+    dcams_string_free(err);
+    CHECK(dcams_call_new(&call, NULL) == DCAMS_OK);
+    c.call = call;
+    c.at = 0;
+    CHECK(pthread_create(&t, NULL, cancel_soon, &c) == 0);
+    code = get_status(client, "nobody@example.com", call);
+    returned = now_s();
+    pthread_join(t, NULL);
+    CHECK(code == DCAMS_ERR_CANCELLED);
+    /* 100 ms promised, plus a margin for a loaded machine (under Valgrind, --quick: a second). */
+    CHECK_CTX(returned - c.at < (g_quick ? 1.0 : 0.1 + 0.25), "returned too long after the cancel");
+    CHECK(dcams_call_get_meta(call, &meta, NULL) == DCAMS_OK && meta.code == DCAMS_ERR_CANCELLED && meta.attempts == 1);
+    /* The same client and handle go on: the cancel was consumed. */
+    CHECK(get_status(client, "nobody@example.com", call) == DCAMS_ERR_NOT_FOUND);
+    dcams_call_free(call);
+    dcams_client_free(client);
+}
+
 int main(int argc, char **argv)
 {
     int i;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
             snprintf(g_url, sizeof g_url, "%s", argv[++i]);
+        else if (strcmp(argv[i], "--slow-url") == 0 && i + 1 < argc)
+            snprintf(g_slow_url, sizeof g_slow_url, "%s", argv[++i]);
         else if (strcmp(argv[i], "--quick") == 0)
             g_quick = 1;
         else {
-            fprintf(stderr, "usage: test_observe --url URL [--quick]\n");
+            fprintf(stderr, "usage: test_observe --url URL --slow-url URL [--quick]\n");
             return 2;
         }
     }
-    if (g_url[0] == '\0' || strstr(g_url, "/v3/stable/api/storage") == NULL) {
-        fprintf(stderr, "test_observe: --url must be a sandbox's storage URL\n");
+    if (g_url[0] == '\0' || strstr(g_url, "/v3/stable/api/storage") == NULL || g_slow_url[0] == '\0') {
+        fprintf(stderr, "test_observe: --url and --slow-url must be sandboxes' storage URLs\n");
         return 2;
     }
     snprintf(g_base, sizeof g_base, "%.*s", (int)(strstr(g_url, "/v3/stable/api/storage") - g_url), g_url);
@@ -386,6 +451,7 @@ int main(int argc, char **argv)
     test_retries_logged();
     test_callbacks_on_the_calling_thread();
     test_check();
+    test_cancel();
 
     printf("%d passed, %d failed\n", atomic_load(&g_passed), atomic_load(&g_failed));
     return atomic_load(&g_failed) == 0 ? 0 : 1;
