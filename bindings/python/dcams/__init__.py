@@ -9,6 +9,7 @@ The wheel carries the shared library inside the package; ``DCAMS_LIB``
 overrides it (see ``dcams._lib`` for the whole lookup order).
 """
 
+from ._cancel import CancelToken
 from ._check import CheckReport, CheckStep
 from ._lib import lib_path as library_path, lib_version as library_version
 from ._log import TRACE
@@ -17,6 +18,7 @@ from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     BadRequestError,
     BadResponseError,
+    CancelledError,
     Code,
     ConfigError,
     DcamsError,
@@ -53,6 +55,7 @@ __all__ = [
     "Status",
     "Code",
     "CallMeta",
+    "CancelToken",
     "CheckReport",
     "CheckStep",
     "TRACE",
@@ -79,5 +82,6 @@ __all__ = [
     "DcamsTimeoutError",
     "BadResponseError",
     "RedirectError",
+    "CancelledError",
     "InternalError",
 ]

@@ -148,6 +148,7 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
     ("dcams_call_free", None, [call_p]),
     ("dcams_call_set_timeout_ms", dcams_code_t, [call_p, c_uint64, out_string]),
     ("dcams_call_get_meta", dcams_code_t, [call_p, POINTER(dcams_call_meta), out_string]),
+    ("dcams_call_cancel", dcams_code_t, [call_p, out_string]),
     ("dcams_client_new", dcams_code_t, [c_char_p, POINTER(client_p), out_string]),
     ("dcams_client_new_from_config", dcams_code_t, [config_p, POINTER(client_p), out_string]),
     ("dcams_client_free", None, [client_p]),

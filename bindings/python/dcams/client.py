@@ -12,7 +12,8 @@ from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint8, c_void_p
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from . import _lib, _log
+from . import _cancel, _lib, _log
+from ._cancel import CancelToken
 from ._check import CheckReport
 from ._lib import (
     call_p,
@@ -333,7 +334,12 @@ class Client:
     Every result, and every error raised by a call, carries ``meta``
     (:class:`CallMeta`): attempts, elapsed time, bytes sent, HTTP status,
     connection reuse. Every call takes a keyword ``timeout_ms``: a deadline
-    for that call alone, instead of the client's ``timeout_ms``.
+    for that call alone, instead of the client's ``timeout_ms``; and
+    ``cancel``: a :class:`dcams.CancelToken` whose ``cancel()``, from any
+    thread, ends the call with :class:`dcams.CancelledError` within 100 ms.
+    A Ctrl-C during a call made on the main thread cancels it and raises
+    ``KeyboardInterrupt`` at once (the C part runs on a helper thread while
+    the main thread waits, interruptibly).
     """
 
     _handle: Optional[Any]
@@ -508,12 +514,22 @@ class Client:
                     self._cond.notify_all()
 
     def _run(
-        self, fn: Any, args: Sequence[object], timeout_ms: Optional[int], outputs: Sequence[Any] = ()
+        self,
+        fn: Any,
+        args: Sequence[object],
+        timeout_ms: Optional[int],
+        outputs: Sequence[Any] = (),
+        *,
+        cancel: Optional[CancelToken] = None,
     ) -> Tuple[str, CallMeta]:
         """One service call, always with a ``dcams_call``: runs
         ``fn(client, *args, call, *outputs, &result, &error)`` and returns
         the reply text and what the call did, or raises the error (with
-        ``meta``). ``outputs`` are extra value outputs (ctypes objects)."""
+        ``meta``). ``outputs`` are extra value outputs (ctypes objects).
+        ``cancel`` can cancel it from another thread; on the main thread a
+        Ctrl-C cancels it and raises ``KeyboardInterrupt`` (see ``_cancel``)."""
+        if cancel is not None and not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a dcams.CancelToken, not {type(cancel).__name__}")
         if timeout_ms is not None:
             timeout_ms = _int(timeout_ms, "timeout_ms", low=0)
         call = call_p()
@@ -524,11 +540,17 @@ class Client:
         try:
             if timeout_ms is not None:
                 check(_c.dcams_call_set_timeout_ms, call, timeout_ms)
+            if cancel is not None:
+                cancel._attach(call)
             with self._use() as handle:
-                code = int(fn(handle, *args, call, *(byref(o) for o in outputs), byref(result), byref(error)))
+                c_args = (handle, *args, call, *(byref(o) for o in outputs), byref(result), byref(error))
+                code = _cancel.run(lambda: int(fn(*c_args)), call)
+                del c_args
             meta = _read_meta(call)
         finally:
             del args  # no traceback may keep the caller's buffers alive
+            if cancel is not None:
+                cancel._detach(call)
             _c.dcams_call_free(call)
             text = take_string(result.value)
             error_text = take_string(error.value)
@@ -540,7 +562,7 @@ class Client:
 
     # -- services ----------------------------------------------------------
 
-    def check(self, *, timeout_ms: Optional[int] = None) -> CheckReport:
+    def check(self, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> CheckReport:
         """Checks, without storing anything, that calls can work:
         configuration, name resolution, TCP, the proxy's tunnel (when one
         applies), TLS and the credentials, each step timed
@@ -548,7 +570,7 @@ class Client:
         reserved ``.invalid`` domain; HTTP 404 = credentials accepted, 401
         = rejected). Returns the report whatever it found; its ``ok``,
         ``hint`` and :meth:`CheckReport.raise_for_failure` say how it went."""
-        text, meta = self._run(_c.dcams_client_check, (), timeout_ms)
+        text, meta = self._run(_c.dcams_client_check, (), timeout_ms, cancel=cancel)
         return CheckReport.from_json(text, meta)
 
     def upsert(
@@ -567,7 +589,7 @@ class Client:
         phone: Optional[str] = None,
         reference: Optional[str] = None,
         test_key: Optional[str] = None,
-        timeout_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None,
     ) -> UpsertResult:
         """createOrUpdateCustomer: creates or updates the customer ``email``.
 
@@ -597,7 +619,7 @@ class Client:
         if back_doc is not None:
             c.back = ctypes.pointer(back_doc)
         try:
-            text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms)
+            text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms, cancel=cancel)
         finally:
             # Only now may the buffers go; drop them before raising, so a
             # traceback holding this frame does not keep a bytearray exported.
@@ -605,7 +627,7 @@ class Client:
         return UpsertResult.from_reply(_parse_reply(text), meta)
 
     def call_json(
-        self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None
+        self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None
     ) -> JsonReply:
         """Sends a request given as the documented JSON body and returns the
         service's reply (a ``dict`` with ``.meta``). ``request`` is a
@@ -625,16 +647,20 @@ class Client:
             text = request
         else:
             raise TypeError(f"request must be a dict or JSON text, not {type(request).__name__}")
-        reply, meta = self._run(_c.dcams_client_call_json, (_required_text(text, "request"),), timeout_ms)
+        reply, meta = self._run(
+            _c.dcams_client_call_json, (_required_text(text, "request"),), timeout_ms, cancel=cancel
+        )
         return JsonReply(_parse_reply(reply), meta)
 
-    def get_status(self, email: str, *, timeout_ms: Optional[int] = None) -> StatusResult:
+    def get_status(self, email: str, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> StatusResult:
         """getStatus: the review status and stored attributes of ``email``."""
-        text, meta = self._run(_c.dcams_client_get_status, (_required_text(email, "email"),), timeout_ms)
+        text, meta = self._run(
+            _c.dcams_client_get_status, (_required_text(email, "email"),), timeout_ms, cancel=cancel
+        )
         return StatusResult.from_reply(_parse_reply(text), meta)
 
     def update_status(
-        self, email: str, status: Union[Status, str], *, timeout_ms: Optional[int] = None
+        self, email: str, status: Union[Status, str], *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None
     ) -> StatusResult:
         """updateStatus: sets the review status (``Status`` or ``"PASS"``,
         ``"PENDING"``, ``"FAIL"``). Anything else raises
@@ -648,17 +674,19 @@ class Client:
                 field="status",
             )
         text, meta = self._run(
-            _c.dcams_client_update_status, (_required_text(email, "email"), parsed.code), timeout_ms
+            _c.dcams_client_update_status, (_required_text(email, "email"), parsed.code), timeout_ms, cancel=cancel
         )
         return StatusResult.from_reply(_parse_reply(text), meta, status_in_target=True)
 
-    def get_document_images(self, email: str, *, timeout_ms: Optional[int] = None) -> ImagesResult:
+    def get_document_images(self, email: str, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> ImagesResult:
         """getDocumentImages: the stored images, decoded (``None`` for a side
         that is not stored), with status and attributes."""
         raw_email = _required_text(email, "email")
         images = images_p()
         try:
-            text, meta = self._run(_c.dcams_client_get_document_images, (raw_email,), timeout_ms, (images,))
+            text, meta = self._run(
+                _c.dcams_client_get_document_images, (raw_email,), timeout_ms, (images,), cancel=cancel
+            )
             front = _image_side(_c.dcams_images_front, images)
             back = _image_side(_c.dcams_images_back, images)
         finally:
@@ -671,7 +699,7 @@ class Client:
         front_path: PathArg,
         back_path: Optional[PathArg] = None,
         *,
-        timeout_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None,
     ) -> StatusResult:
         """getDocumentImages, writing the front image to ``front_path`` and
         the back image to ``back_path``. Files are created or truncated; if
@@ -683,7 +711,7 @@ class Client:
             _path(front_path, "front_path"),
             None if back_path is None else _path(back_path, "back_path"),
         )
-        text, meta = self._run(_c.dcams_client_save_document_images, args, timeout_ms)
+        text, meta = self._run(_c.dcams_client_save_document_images, args, timeout_ms, cancel=cancel)
         return StatusResult.from_reply(_parse_reply(text), meta)
 
 

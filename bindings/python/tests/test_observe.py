@@ -125,6 +125,15 @@ def test_records_come_from_the_calling_thread_and_none_after_return(sandbox, rec
     assert {r.thread for r in records.records} == set(seen)
 
 
+def test_records_of_a_main_thread_call_name_the_main_thread(sandbox, records):
+    """(Its C part may run on a helper thread, so that Ctrl-C reaches the main thread.)"""
+    with sandbox.client(log_level="info") as c:
+        with pytest.raises(dcams.NotFoundError):
+            c.get_status(unique_email("main"))
+    assert records.records and all(r.thread == threading.main_thread().ident for r in records.records)
+    assert all(r.threadName == threading.main_thread().name for r in records.records)
+
+
 FN, LN, DOB, ADDR, CITY, ZIP, PHONE = "Quintessa", "Vanderbrook", "19710309", "742 Evergreen Q", "Shelbyvillex", "97531", "2175550199"
 EMAIL = "quintessa.vanderbrook+py@example.com"
 
