@@ -47,6 +47,7 @@ EXPECT = {
         r"INFO dcams.attempt attempt started service=getStatus host=127\.0\.0\.1:\d+ attempt=1 of=\d body_bytes=\d+",
         r"INFO dcams.call call failed service=getStatus outcome=NotFound status=404 attempts=1 elapsed_ms=\d+",
         r"DCAMS_ERR_NOT_FOUND: 1 attempt\(s\), HTTP 404, reused False",
+        r"DCAMS_ERR_CANCELLED after 0 attempt\(s\)",
     ],
     "lifecycle.py": [
         r"createOrUpdateCustomer: createCustomer PENDING",
