@@ -100,6 +100,13 @@ def build_rows(r):
                 note += f"; {m['connections']} connection(s), sandbox CPU {m['server_cpu_ms']:.2f} ms/call"
             rows.append(("W3", server, peer, f"{m['rps']:.0f} req/s", "" if m["rss"] is None else f"{m['rss']:.1f}",
                          note))
+        if "C loop, libdcams before issue 10" in res:
+            before = res["C loop, libdcams before issue 10"]["rps"]
+            now, logged = res["C loop (1 client)"]["rps"], res["C loop, info-level log callback"]["rps"]
+            _ratio_row(rows, targets, "W3", server, "C loop, no log callback ÷ before issue 10", now / before,
+                       "≥ 0.97×", now / before >= 0.97)
+            _ratio_row(rows, targets, "W3", server, "C loop, info-level callback ÷ before issue 10",
+                       logged / before, "≥ 0.90×", logged / before >= 0.90)
         py = res["Python binding (1 client)"]["rps"]
         ses = res["requests.Session"]["rps"]
         cpc = res["curl, 1 process per call"]["rps"]

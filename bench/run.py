@@ -28,6 +28,8 @@ WORK = ROOT / "target" / "bench"
 PY = sys.executable
 CLI = str(ROOT / "bindings/c/build/dcams_cli")
 LOOP = str(WORK / "dcams_bench")
+# The same loop against libdcams from before issue 10 (bench/run.sh builds it).
+LOOP_BEFORE = os.environ.get("BENCH_BEFORE_LOOP", str(WORK / "dcams_bench_before"))
 PEERS = ROOT / "bench" / "peers"
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -161,19 +163,27 @@ def loops(server, inputs):
     batch = str(W3_BATCH)
     progs = {
         "C loop (1 client)": [LOOP, "loop", batch, batch, front],
+        "C loop, libdcams before issue 10": [LOOP_BEFORE, "loop", batch, batch, front],
+        "C loop, info-level log callback": [LOOP, "loop-log", batch, batch, front],
         "Python binding (1 client)": [PY, str(PEERS / "binding_peer.py"), "loop", batch, batch, front],
         "requests.Session": [PY, str(PEERS / "requests_peer.py"), "loop", batch, batch, front],
         "curl, 1 process per call": None,
     }
     curl_batch = max(1, W3_CURL_N * W3_BATCH // W3_N)
     got = {name: {"rates": [], "client_cpu": [], "rss": [], "conns": 0, "cpu": 0.0, "calls": 0} for name in progs}
-    for _ in range(W3_N // W3_BATCH):
-        for name, cmd in progs.items():
+    for round_no in range(W3_N // W3_BATCH):
+        # Every other round in reverse order: no peer always runs right after the same one.
+        order = list(progs.items())
+        if round_no % 2:
+            order.reverse()
+        for name, cmd in order:
             g = got[name]
             with ServerCost(server) as cost:
                 if cmd:
                     r = run_json(cmd, env)
                     g["rates"].append(W3_BATCH / r.out["batches"][0])
+                    if name == "C loop, info-level log callback" and r.out.get("log_lines", 0) < 3 * W3_BATCH:
+                        raise RuntimeError(f"the log callback saw {r.out.get('log_lines')} lines")
                     g["client_cpu"].append(r.out["cpu"][0] / W3_BATCH)
                     g["rss"].append(r.rss)
                     g["calls"] += W3_BATCH + 20

@@ -234,14 +234,55 @@ typedef int32_t dcams_status;
 #endif // __cplusplus
 
 /**
+ * Log levels, for `dcams_config_set_log_callback` and the callback's
+ * `level` argument: a callback set at a level receives the events of that
+ * level and the more severe ones.
+ */
+enum dcams_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A call failed for a reason a repeat might cure (connection, timeout,
+   * HTTP 429 or 5xx), after its retries.
+   */
+  DCAMS_LOG_ERROR = 1,
+  /**
+   * An attempt failed and will be retried.
+   */
+  DCAMS_LOG_WARN = 2,
+  /**
+   * Each attempt, response and outcome (success or failure).
+   */
+  DCAMS_LOG_INFO = 3,
+  /**
+   * Connections (new or reused), TLS handshakes, request bodies sent,
+   * documents (size and SHA-256 prefix), the masked e-mail.
+   */
+  DCAMS_LOG_DEBUG = 4,
+  /**
+   * Name resolution, TCP connections, proxy tunnels.
+   */
+  DCAMS_LOG_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dcams_log_level dcams_log_level;
+#else
+typedef int32_t dcams_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Per-call options and metadata, for the optional `call` argument of every
  * service call. Opaque. Create with `dcams_call_new`, pass it to one call
  * at a time (it may be reused for the next one), read what the last call
  * did with `dcams_call_get_meta`, free with `dcams_call_free`.
  *
- * Thread safety: the setters and `dcams_call_get_meta` may run on any
- * thread, also while a call using it runs on another; two calls must not
- * use one `dcams_call` at the same time.
+ * Thread safety: the setters, `dcams_call_cancel` and `dcams_call_get_meta`
+ * may run on any thread, also while a call using it runs on another; two
+ * calls must not use one `dcams_call` at the same time.
  */
 typedef struct dcams_call dcams_call;
 
@@ -517,6 +558,34 @@ typedef struct dcams_batch_summary {
   double learned_rate;
 } dcams_batch_summary;
 
+/**
+ * A log callback: called once per event, synchronously, on the thread
+ * that made the call and before that call returns; never after it.
+ *
+ * - `userdata`: as given to `dcams_config_set_log_callback`;
+ * - `level`: one of `dcams_log_level`;
+ * - `target`: what the event is about, a NUL-terminated string:
+ *   `"dcams::call"`, `"dcams::attempt"`, `"dcams::connection"`,
+ *   `"dcams::tls"`, `"dcams::retry"` or `"dcams::document"`;
+ * - `message`, `message_len`: one line of UTF-8, NUL-terminated as well
+ *   (`message_len` excludes the NUL): a short description, then
+ *   `name=value` pairs (values with spaces in double quotes), e.g.
+ *   `response status=200 ms=41 bytes=196`.
+ *
+ * Both strings are valid only during the callback: copy what you keep.
+ * No event ever holds the password, a test key, image bytes or a customer
+ * attribute in clear (e-mails are masked: `j***@example.com`).
+ *
+ * The callback must not call libdcams functions on the same client, must
+ * not unwind (no C++ exception, no longjmp out of it), and must be
+ * thread-safe when several threads make calls: it runs on each of them.
+ */
+typedef void (*dcams_log_callback)(void *userdata,
+                                   int32_t level,
+                                   const char *target,
+                                   const char *message,
+                                   size_t message_len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -592,6 +661,24 @@ dcams_code dcams_call_set_timeout_ms(struct dcams_call *call,
                                      char **out_error);
 
 /**
+ * Cancels the call using this handle, from any thread: that call returns
+ * `DCAMS_ERR_CANCELLED` within 100 ms, whatever it is doing (resolving,
+ * connecting, the TLS handshake, sending, waiting for or reading the
+ * response, pausing before a retry), and is not retried; the client stays
+ * usable. If no call is using the handle, the next call made with it is
+ * cancelled before any traffic. Either way the cancelled call consumes the
+ * cancel: the call after it runs normally. Returns at once.
+ *
+ * A cancel is the call's deadline arriving early: the same mechanism bounds
+ * every wait of a call by `timeout_ms` (see `dcams_call_set_timeout_ms`).
+ *
+ * Errors: `DCAMS_ERR_NULL_ARGUMENT` (`call`). Thread-safe; async-signal-safe
+ * it is not (from a signal handler, set a flag and cancel from a thread).
+ */
+dcams_code dcams_call_cancel(struct dcams_call *call,
+                             char **out_error);
+
+/**
  * What the last call made with this handle did — success or failure.
  *
  * `meta->struct_size` must be set by the caller; on `DCAMS_OK` the members
@@ -634,14 +721,20 @@ dcams_code dcams_call_get_meta(const struct dcams_call *call,
  *   wins);
  * - `"max_idle_connections"`: connections kept for reuse (default 16);
  * - `"max_response_bytes"` (default 268435456), `"check_image_format"`
- *   (default true), `"danger_allow_plain_http"` (default false).
+ *   (default true), `"danger_allow_plain_http"` (default false);
+ * - `"log_level"`: `"error"`, `"warn"`, `"info"` (default), `"debug"` or
+ *   `"trace"`: what the log callback receives (the callback itself is set
+ *   with `dcams_config_set_log_callback`; JSON cannot carry it);
+ * - `"app_name"`, `"app_version"`: HTTP tokens (letters, digits and
+ *   ``!#$%&'*+-.^_`|~``, at most 64 characters) appended to the
+ *   `User-Agent`: `dcams/<version> app_name/app_version`.
  *
  * On `DCAMS_OK`, `*out_client` is the new client (free it with
  * `dcams_client_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_client`),
  * `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (not an object, wrong
  * member type, unknown member), `DCAMS_ERR_CONFIG` (bad endpoint, plain
  * HTTP to a non-loopback host, zero timeout, unreadable CA file, bad proxy
- * URL, bad environment value). Thread-safe, but reading the environment
+ * URL, bad environment value, `app_name`/`app_version` not an HTTP token). Thread-safe, but reading the environment
  * races with `setenv` in another thread: use `"environment": false` (or
  * `dcams_client_new_from_config`) where that matters.
  */
@@ -809,6 +902,40 @@ dcams_code dcams_client_save_document_images(const struct dcams_client *client,
                                              char **out_error);
 
 /**
+ * Checks, without storing anything, that calls with this client can work:
+ * configuration, name resolution, TCP, the proxy's tunnel (when a proxy
+ * applies), TLS and the credentials, each step timed. The method: one
+ * getStatus, on a fresh connection and never retried, for
+ * `dcams-check@nonexistent.invalid` (a reserved domain no customer can
+ * have); the service checks the credentials (and the test key, when set)
+ * before the address, so HTTP 404 means they were accepted and 401 that
+ * they were rejected. getStatus stores nothing.
+ *
+ * `call`: NULL, or per-call options (its deadline and cancellation apply
+ * to the probe) and metadata. On `DCAMS_OK` — the check ran, whether or
+ * not every step passed — `*out_report` is the report JSON (free it with
+ * `dcams_string_free`):
+ * `{"ok": bool, "code", "name", "failed_step", "hint", "error",
+ * "elapsed_ms", "attempts", "steps": [{"step", "outcome", "ms",
+ * "detail"}, ...]}`. `ok` is true when every step passed; otherwise `code`
+ * and `name` are the failure's code (e.g. 41 `DCAMS_ERR_TLS`, 21
+ * `DCAMS_ERR_UNAUTHORIZED`), `failed_step` is one of `"config"`,
+ * `"resolve"`, `"connect"`, `"proxy"`, `"tls"`, `"credentials"`, `hint`
+ * says what to change (`ca_file` for an unknown CA, the host and port that
+ * refused, the credentials, the proxy that refused CONNECT) and `error` is
+ * the error JSON. `steps` lists all six in order, each `"ok"`, `"failed"`
+ * or `"skipped"`, with its time in milliseconds. No member ever holds the
+ * password or the test key.
+ *
+ * Errors (no report): `DCAMS_ERR_NULL_ARGUMENT`. Thread-safe; blocks up
+ * to the client's `timeout_ms` (or the call's own).
+ */
+dcams_code dcams_client_check(const struct dcams_client *client,
+                              struct dcams_call *call,
+                              char **out_report,
+                              char **out_error);
+
+/**
  * The symbolic name of a result code, e.g. `"DCAMS_ERR_NOT_FOUND"`;
  * `"DCAMS_ERR_UNKNOWN"` for a number that is not a code.
  *
@@ -836,7 +963,8 @@ void dcams_config_free(struct dcams_config *config);
 
 /**
  * Sets a string member: `"endpoint"`, `"user"`, `"pass"`, `"test_key"`,
- * `"ca_file"`, `"ca_bundle"` or `"proxy"` (see `dcams_client_new` for each).
+ * `"ca_file"`, `"ca_bundle"`, `"proxy"`, `"log_level"`, `"app_name"` or
+ * `"app_version"` (see `dcams_client_new` for each).
  * `value` is any UTF-8 text, used as it is (quotes, backslashes and
  * non-ASCII need no escaping). A member set twice keeps the later value.
  *
@@ -877,6 +1005,31 @@ dcams_code dcams_config_set_bool(struct dcams_config *config,
                                  const char *name,
                                  int32_t value,
                                  char **out_error);
+
+/**
+ * Sends the log events of the clients made from this configuration to
+ * `callback` (see `dcams_log_callback`), at `level` (one of
+ * `dcams_log_level`: the events of that level and the more severe ones).
+ * `callback` NULL removes a callback set before. Clients made earlier keep
+ * what they were made with.
+ *
+ * The callback runs synchronously on the thread that makes each call,
+ * before the call returns, and never after it; it must not call libdcams
+ * functions on the same client. `userdata` is passed to it unchanged and
+ * must stay valid as long as any client made from this configuration
+ * exists; with several threads making calls, the callback runs on all of
+ * them and must be thread-safe. No event holds the password, a test key,
+ * image bytes or a customer attribute in clear. Without a callback no event
+ * is formatted at all.
+ *
+ * Errors: `DCAMS_ERR_NULL_ARGUMENT` (`config`), `DCAMS_ERR_INVALID_ARGUMENT`
+ * (`level` is not 1-5). Thread-safe, like the other setters.
+ */
+dcams_code dcams_config_set_log_callback(struct dcams_config *config,
+                                         dcams_log_callback callback,
+                                         void *userdata,
+                                         int32_t level,
+                                         char **out_error);
 
 /**
  * The front image (`target.documents.front`, decoded).

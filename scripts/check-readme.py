@@ -34,6 +34,21 @@ EXPECT = {
         r"getStatus \(unknown\) +DCAMS_ERR_NOT_FOUND +HTTP 404: The email address was not found",
         r"  HTTP 404 after 1 attempt\(s\), \d+ ms",
     ],
+    "observe.c": [
+        r"check: ok",
+        r"log dcams::check check step step=credentials outcome=ok ms=\d+",
+        r"log dcams::attempt response status=404 ms=\d+ bytes=\d+",
+        r"log dcams::call call failed service=getStatus outcome=NotFound status=404 attempts=1 elapsed_ms=\d+",
+        r"DCAMS_ERR_NOT_FOUND: 1 attempt\(s\), HTTP 404, \d+ ms, a new connection",
+    ],
+    "observe.py": [
+        r"check: ok",
+        r"INFO dcams.check check step step=tls outcome=skipped ms=0",
+        r"INFO dcams.attempt attempt started service=getStatus host=127\.0\.0\.1:\d+ attempt=1 of=\d body_bytes=\d+",
+        r"INFO dcams.call call failed service=getStatus outcome=NotFound status=404 attempts=1 elapsed_ms=\d+",
+        r"DCAMS_ERR_NOT_FOUND: 1 attempt\(s\), HTTP 404, reused False",
+        r"DCAMS_ERR_CANCELLED after 0 attempt\(s\)",
+    ],
     "lifecycle.py": [
         r"createOrUpdateCustomer: createCustomer PENDING",
         r"getStatus: PENDING",

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dcams_client::{CallMeta, Request};
+use dcams_client::{CallMeta, CancelToken, Request};
 
 use crate::boundary::{export, ref_arg, Out};
 use crate::code::dcams_code;
@@ -15,9 +15,9 @@ use crate::error::Failure;
 /// at a time (it may be reused for the next one), read what the last call
 /// did with `dcams_call_get_meta`, free with `dcams_call_free`.
 ///
-/// Thread safety: the setters and `dcams_call_get_meta` may run on any
-/// thread, also while a call using it runs on another; two calls must not
-/// use one `dcams_call` at the same time.
+/// Thread safety: the setters, `dcams_call_cancel` and `dcams_call_get_meta`
+/// may run on any thread, also while a call using it runs on another; two
+/// calls must not use one `dcams_call` at the same time.
 #[allow(non_camel_case_types)]
 pub struct dcams_call {
     state: Mutex<State>,
@@ -26,6 +26,8 @@ pub struct dcams_call {
 #[derive(Default)]
 struct State {
     timeout: Option<Duration>,
+    /// Cancels the call using this handle; replaced once a call consumed a cancel.
+    cancel: CancelToken,
     last: Option<(dcams_code, CallMeta)>,
 }
 
@@ -74,16 +76,25 @@ impl dcams_call_meta {
 impl dcams_call {
     /// `request` with this call's options applied.
     pub(crate) fn apply<'r>(call: Option<&dcams_call>, request: Request<'r>) -> Request<'r> {
-        match call.and_then(|c| c.lock().timeout) {
+        let Some(call) = call else { return request };
+        let state = call.lock();
+        let request = request.with_cancel(state.cancel.clone());
+        match state.timeout {
             Some(timeout) => request.with_timeout(timeout),
             None => request,
         }
     }
 
-    /// Records the outcome of a call made with this handle.
+    /// Records the outcome of a call made with this handle. A call that
+    /// returned `DCAMS_ERR_CANCELLED` consumed the cancel: the next call
+    /// made with the handle starts uncancelled.
     pub(crate) fn record(call: Option<&dcams_call>, code: dcams_code, meta: CallMeta) {
         if let Some(c) = call {
-            c.lock().last = Some((code, meta));
+            let mut state = c.lock();
+            state.last = Some((code, meta));
+            if code == dcams_code::DCAMS_ERR_CANCELLED {
+                state.cancel = CancelToken::new();
+            }
         }
     }
 
@@ -133,6 +144,29 @@ pub unsafe extern "C" fn dcams_call_set_timeout_ms(
             return Err(Failure::invalid("timeout_ms must be greater than 0"));
         }
         call.lock().timeout = Some(Duration::from_millis(timeout_ms));
+        Ok(|| ())
+    })
+}
+
+/// Cancels the call using this handle, from any thread: that call returns
+/// `DCAMS_ERR_CANCELLED` within 100 ms, whatever it is doing (resolving,
+/// connecting, the TLS handshake, sending, waiting for or reading the
+/// response, pausing before a retry), and is not retried; the client stays
+/// usable. If no call is using the handle, the next call made with it is
+/// cancelled before any traffic. Either way the cancelled call consumes the
+/// cancel: the call after it runs normally. Returns at once.
+///
+/// A cancel is the call's deadline arriving early: the same mechanism bounds
+/// every wait of a call by `timeout_ms` (see `dcams_call_set_timeout_ms`).
+///
+/// Errors: `DCAMS_ERR_NULL_ARGUMENT` (`call`). Thread-safe; async-signal-safe
+/// it is not (from a signal handler, set a flag and cancel from a thread).
+#[no_mangle]
+pub unsafe extern "C" fn dcams_call_cancel(call: *mut dcams_call, out_error: *mut *mut c_char) -> dcams_code {
+    export(out_error, || {
+        let call = ref_arg(call.cast_const(), "call")?;
+        let token = call.lock().cancel.clone();
+        token.cancel();
         Ok(|| ())
     })
 }

@@ -2,7 +2,8 @@
 
 use std::ffi::c_char;
 
-use ::dcams_client::{CallMeta, Client, Config, Reply, Request, ReviewStatus, Settings};
+use ::dcams_client::{CallMeta, CheckReport, Client, Config, Reply, Request, ReviewStatus, Settings};
+use serde_json::json;
 
 use crate::boundary::{export, opt_path_arg, opt_str_arg, path_arg, ref_arg, str_arg, Out};
 use crate::call::dcams_call;
@@ -72,14 +73,20 @@ fn new_client(config: Config) -> Result<*mut dcams_client, Failure> {
 ///   wins);
 /// - `"max_idle_connections"`: connections kept for reuse (default 16);
 /// - `"max_response_bytes"` (default 268435456), `"check_image_format"`
-///   (default true), `"danger_allow_plain_http"` (default false).
+///   (default true), `"danger_allow_plain_http"` (default false);
+/// - `"log_level"`: `"error"`, `"warn"`, `"info"` (default), `"debug"` or
+///   `"trace"`: what the log callback receives (the callback itself is set
+///   with `dcams_config_set_log_callback`; JSON cannot carry it);
+/// - `"app_name"`, `"app_version"`: HTTP tokens (letters, digits and
+///   ``!#$%&'*+-.^_`|~``, at most 64 characters) appended to the
+///   `User-Agent`: `dcams/<version> app_name/app_version`.
 ///
 /// On `DCAMS_OK`, `*out_client` is the new client (free it with
 /// `dcams_client_free`). Errors: `DCAMS_ERR_NULL_ARGUMENT` (`out_client`),
 /// `DCAMS_ERR_INVALID_UTF8`, `DCAMS_ERR_INVALID_JSON` (not an object, wrong
 /// member type, unknown member), `DCAMS_ERR_CONFIG` (bad endpoint, plain
 /// HTTP to a non-loopback host, zero timeout, unreadable CA file, bad proxy
-/// URL, bad environment value). Thread-safe, but reading the environment
+/// URL, bad environment value, `app_name`/`app_version` not an HTTP token). Thread-safe, but reading the environment
 /// races with `setenv` in another thread: use `"environment": false` (or
 /// `dcams_client_new_from_config`) where that matters.
 #[no_mangle]
@@ -369,6 +376,76 @@ pub unsafe extern "C" fn dcams_client_save_document_images(
         let front = path_arg(front_path, "front_path")?;
         let back = opt_path_arg(back_path);
         Ok(client.save_images(&options(Request::get_document_images(email)), &front, back.as_deref())?)
+    })
+}
+
+/// Checks, without storing anything, that calls with this client can work:
+/// configuration, name resolution, TCP, the proxy's tunnel (when a proxy
+/// applies), TLS and the credentials, each step timed. The method: one
+/// getStatus, on a fresh connection and never retried, for
+/// `dcams-check@nonexistent.invalid` (a reserved domain no customer can
+/// have); the service checks the credentials (and the test key, when set)
+/// before the address, so HTTP 404 means they were accepted and 401 that
+/// they were rejected. getStatus stores nothing.
+///
+/// `call`: NULL, or per-call options (its deadline and cancellation apply
+/// to the probe) and metadata. On `DCAMS_OK` — the check ran, whether or
+/// not every step passed — `*out_report` is the report JSON (free it with
+/// `dcams_string_free`):
+/// `{"ok": bool, "code", "name", "failed_step", "hint", "error",
+/// "elapsed_ms", "attempts", "steps": [{"step", "outcome", "ms",
+/// "detail"}, ...]}`. `ok` is true when every step passed; otherwise `code`
+/// and `name` are the failure's code (e.g. 41 `DCAMS_ERR_TLS`, 21
+/// `DCAMS_ERR_UNAUTHORIZED`), `failed_step` is one of `"config"`,
+/// `"resolve"`, `"connect"`, `"proxy"`, `"tls"`, `"credentials"`, `hint`
+/// says what to change (`ca_file` for an unknown CA, the host and port that
+/// refused, the credentials, the proxy that refused CONNECT) and `error` is
+/// the error JSON. `steps` lists all six in order, each `"ok"`, `"failed"`
+/// or `"skipped"`, with its time in milliseconds. No member ever holds the
+/// password or the test key.
+///
+/// Errors (no report): `DCAMS_ERR_NULL_ARGUMENT`. Thread-safe; blocks up
+/// to the client's `timeout_ms` (or the call's own).
+#[no_mangle]
+pub unsafe extern "C" fn dcams_client_check(
+    client: *const dcams_client,
+    call: *mut dcams_call,
+    out_report: *mut *mut c_char,
+    out_error: *mut *mut c_char,
+) -> dcams_code {
+    service(client, call, out_error, |client, options| {
+        let out = Out::new(out_report, "out_report")?;
+        let report = client.check_with(options);
+        let meta = report.meta;
+        let text = report_json(&report).to_string();
+        Ok((move || out.write(into_c_string(text)), meta))
+    })
+}
+
+/// The report JSON of `dcams_client_check`.
+fn report_json(report: &CheckReport) -> serde_json::Value {
+    let failure = report.error.clone().map(Failure::from);
+    let code = failure.as_ref().map_or(dcams_code::DCAMS_OK, Failure::code);
+    let steps: Vec<serde_json::Value> = report
+        .steps
+        .iter()
+        .map(|s| {
+            json!({
+                "step": s.step.as_str(), "outcome": s.outcome.as_str(),
+                "ms": u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX), "detail": s.detail,
+            })
+        })
+        .collect();
+    json!({
+        "ok": report.ok(),
+        "code": code as i32,
+        "name": code.name().to_str().unwrap_or_default(),
+        "failed_step": report.failed_step().map(|s| s.as_str()),
+        "hint": report.hint,
+        "error": failure.as_ref().map(Failure::to_value),
+        "elapsed_ms": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
+        "attempts": report.meta.attempts,
+        "steps": steps,
     })
 }
 

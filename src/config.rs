@@ -1,12 +1,14 @@
 //! `dcams_config`: a client configuration built member by member, without JSON.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
 
 use dcams_client::Settings;
 
 use crate::boundary::{export, ref_arg, str_arg, Out};
 use crate::code::dcams_code;
+use crate::error::Failure;
+use crate::log::{dcams_log_callback, dcams_log_level};
 
 /// A client configuration under construction: the same members as the JSON
 /// configuration of `dcams_client_new`, set one at a time by name. Opaque.
@@ -61,7 +63,8 @@ fn with_settings(
 }
 
 /// Sets a string member: `"endpoint"`, `"user"`, `"pass"`, `"test_key"`,
-/// `"ca_file"`, `"ca_bundle"` or `"proxy"` (see `dcams_client_new` for each).
+/// `"ca_file"`, `"ca_bundle"`, `"proxy"`, `"log_level"`, `"app_name"` or
+/// `"app_version"` (see `dcams_client_new` for each).
 /// `value` is any UTF-8 text, used as it is (quotes, backslashes and
 /// non-ASCII need no escaping). A member set twice keeps the later value.
 ///
@@ -125,6 +128,43 @@ pub unsafe extern "C" fn dcams_config_set_bool(
         let config = ref_arg(config.cast_const(), "config")?;
         let name = str_arg(name, "name")?;
         with_settings(config, |s| s.set_bool(name, value != 0))?;
+        Ok(|| ())
+    })
+}
+
+/// Sends the log events of the clients made from this configuration to
+/// `callback` (see `dcams_log_callback`), at `level` (one of
+/// `dcams_log_level`: the events of that level and the more severe ones).
+/// `callback` NULL removes a callback set before. Clients made earlier keep
+/// what they were made with.
+///
+/// The callback runs synchronously on the thread that makes each call,
+/// before the call returns, and never after it; it must not call libdcams
+/// functions on the same client. `userdata` is passed to it unchanged and
+/// must stay valid as long as any client made from this configuration
+/// exists; with several threads making calls, the callback runs on all of
+/// them and must be thread-safe. No event holds the password, a test key,
+/// image bytes or a customer attribute in clear. Without a callback no event
+/// is formatted at all.
+///
+/// Errors: `DCAMS_ERR_NULL_ARGUMENT` (`config`), `DCAMS_ERR_INVALID_ARGUMENT`
+/// (`level` is not 1-5). Thread-safe, like the other setters.
+#[no_mangle]
+pub unsafe extern "C" fn dcams_config_set_log_callback(
+    config: *mut dcams_config,
+    callback: dcams_log_callback,
+    userdata: *mut c_void,
+    level: i32,
+    out_error: *mut *mut c_char,
+) -> dcams_code {
+    export(out_error, || {
+        let config = ref_arg(config.cast_const(), "config")?;
+        let level = dcams_log_level::from_number(level)
+            .ok_or_else(|| Failure::invalid(format!("level {level} is not a dcams_log_level (1-5)")))?;
+        with_settings(config, |s| {
+            s.set_log_sink(callback.map(|cb| crate::log::sink(cb, userdata)));
+            s.set_str("log_level", level.as_str())
+        })?;
         Ok(|| ())
     })
 }

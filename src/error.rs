@@ -48,6 +48,11 @@ impl Failure {
     /// "service_message","service_code","detail","retryable","attempts"}`,
     /// absent values `null`.
     pub(crate) fn to_json(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    /// The error JSON as a value (to embed it, e.g. in a check report).
+    pub(crate) fn to_value(&self) -> serde_json::Value {
         let code = self.code();
         let name = code.name().to_str().unwrap_or_default();
         match self {
@@ -66,7 +71,6 @@ impl Failure {
             Failure::Argument(_, message) => argument_json(code, name, message),
             Failure::Panic => argument_json(code, name, "internal error: a panic was caught inside libdcams"),
         }
-        .to_string()
     }
 }
 

@@ -16,7 +16,8 @@
 //! the client's errors), `boundary.rs` (the one export path), `error.rs`
 //! (the error JSON), `config.rs` (`dcams_config`), `client.rs`
 //! (`dcams_client` and the service calls), `call.rs` (`dcams_call`),
-//! `customer.rs` (`dcams_customer`, `dcams_document`), `images.rs`
+//! `customer.rs` (`dcams_customer`, `dcams_document`), `log.rs`
+//! (`dcams_log_callback`, `dcams_log_level`), `images.rs`
 //! (`dcams_images`), `batch.rs` (`dcams_client_upsert_batch` and its
 //! options, summary and callback), `json.rs` (reading a JSON value without a parser),
 //! `string.rs` (owned strings, version).
@@ -36,4 +37,5 @@ pub mod customer;
 mod error;
 pub mod images;
 pub mod json;
+pub mod log;
 pub mod string;

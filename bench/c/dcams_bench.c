@@ -7,6 +7,12 @@
  *                                             (wall and process CPU seconds per batch)
  *   dcams_bench threads T N FRONT [BACK]      T threads x N upserts each, one shared
  *                                             client; prints {"elapsed":s,"calls":T*N}
+ *   dcams_bench loop-log N BATCH FRONT [BACK] as loop, the client with a log callback at
+ *                                             DCAMS_LOG_INFO that counts the lines (W3's
+ *                                             logging overhead); also prints "log_lines"
+ *
+ * Built with -DDCAMS_BENCH_BEFORE against a libdcams from before the log
+ * callback existed (W3's "before" peer), loop-log is left out.
  *
  * Endpoint and credentials from DCAMS_ENDPOINT / DCAMS_USER / DCAMS_PASS.
  * Images are given as paths (read and encoded by libdcams while sending).
@@ -26,6 +32,33 @@ static int per_thread;
 static pthread_barrier_t start_line;
 static int failures;
 static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
+static long log_lines;
+
+#ifndef DCAMS_BENCH_BEFORE
+/* Counts the lines; what a cheap real callback costs beyond libdcams's own work. */
+static void count_line(void *userdata, int32_t level, const char *target, const char *message, size_t len)
+{
+    (void)userdata;
+    (void)level;
+    (void)target;
+    (void)message;
+    (void)len;
+    log_lines++; /* one thread: loop-log is sequential */
+}
+
+/* A client from the environment with count_line at DCAMS_LOG_INFO. */
+static dcams_code new_logging_client(char **error)
+{
+    dcams_config *config = NULL;
+    dcams_code code = dcams_config_new(&config, error);
+    if (code == DCAMS_OK)
+        code = dcams_config_set_log_callback(config, count_line, NULL, DCAMS_LOG_INFO, error);
+    if (code == DCAMS_OK)
+        code = dcams_client_new_from_config(config, &client, error);
+    dcams_config_free(config);
+    return code;
+}
+#endif
 
 static double clock_s(clockid_t id)
 {
@@ -79,7 +112,7 @@ static void *worker(void *arg)
 
 static int usage(void)
 {
-    fputs("usage: dcams_bench loop N BATCH FRONT [BACK] | threads T N FRONT [BACK]\n", stderr);
+    fputs("usage: dcams_bench loop|loop-log N BATCH FRONT [BACK] | threads T N FRONT [BACK]\n", stderr);
     return 64;
 }
 
@@ -92,12 +125,17 @@ int main(int argc, char **argv)
         return usage();
     front_path = argv[4];
     back_path = argc > 5 ? argv[5] : NULL;
+#ifndef DCAMS_BENCH_BEFORE
+    if (strcmp(argv[1], "loop-log") == 0 ? new_logging_client(&error) != DCAMS_OK
+                                         : dcams_client_new(NULL, &client, &error) != DCAMS_OK) {
+#else
     if (dcams_client_new(NULL, &client, &error) != DCAMS_OK) {
+#endif
         fprintf(stderr, "dcams_bench: %s\n", error);
         dcams_string_free(error);
         return 2;
     }
-    if (strcmp(argv[1], "loop") == 0) {
+    if (strcmp(argv[1], "loop") == 0 || strcmp(argv[1], "loop-log") == 0) {
         int n = atoi(argv[2]), batch = atoi(argv[3]), i, bad = 0, rounds;
         double t0, c0, *cpu;
         if (n <= 0 || batch <= 0)
@@ -119,7 +157,7 @@ int main(int argc, char **argv)
         printf("],\"cpu\":[");
         for (i = 0; i < rounds; i++)
             printf("%s%.6f", i ? "," : "", cpu[i]);
-        printf("],\"errors\":%d}\n", bad);
+        printf("],\"errors\":%d,\"log_lines\":%ld}\n", bad, log_lines);
         free(cpu);
         status = bad ? 2 : 0;
     } else if (strcmp(argv[1], "threads") == 0) {

@@ -8,6 +8,7 @@
  *   dcams_cli status     --email E
  *   dcams_cli images     --email E --out-front PATH [--out-back PATH]
  *   dcams_cli set-status --email E --status PASS|PENDING|FAIL
+ *   dcams_cli check      (configuration, network, TLS and credentials; stores nothing)
  *
  * Endpoint and credentials come from the environment: DCAMS_ENDPOINT
  * (default https://dcams.app/v3/stable/api/storage), DCAMS_USER, DCAMS_PASS,
@@ -15,13 +16,17 @@
  * DCAMS_RETRIES, DCAMS_CA_FILE, DCAMS_CA_BUNDLE and the usual proxy variables.
  *
  * Every command also takes --timeout-ms MS: that call's own deadline
- * (retries included), set on a dcams_call handle, instead of the client's.
+ * (retries included), set on a dcams_call handle, instead of the client's;
+ * and --log LEVEL (error, warn, info, debug, trace): the library's log
+ * events at that level on stderr, through dcams_config_set_log_callback.
  *
  * On success the reply JSON goes to stdout (one line, for scripts) and a
  * one-line summary read from it with dcams_json_get_string/_int64 (no JSON
  * parser) to stderr; the exit status is 0. On failure the error JSON and a
  * line with the code's name, message and field go to stderr; the exit
  * status is 1 for a usage error, 2 for an error reported by libdcams.
+ * `check` prints its report JSON on stdout and one line per step on
+ * stderr; it exits 0 when every step passed, 2 (after the hint) otherwise.
  */
 #include "dcams.h"
 
@@ -35,7 +40,7 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_LIBRARY = 2 };
 /* Every option any command takes; NULL = not given. */
 typedef struct options {
     const char *email, *front, *back, *fn, *ln, *addr, *city, *state, *zip, *dob, *phone,
-        *reference, *out_front, *out_back, *status, *timeout_ms;
+        *reference, *out_front, *out_back, *status, *timeout_ms, *log;
 } options;
 
 /* One accepted "--name VALUE" and where its value goes. */
@@ -44,7 +49,7 @@ typedef struct option_slot {
     const char **value;
 } option_slot;
 
-#define MAX_SLOTS 16
+#define MAX_SLOTS 17
 
 static const char usage_text[] =
     "usage: dcams_cli COMMAND [OPTIONS]\n"
@@ -60,8 +65,10 @@ static const char usage_text[] =
     "              --email E --out-front PATH [--out-back PATH]\n"
     "  set-status  set the review status\n"
     "              --email E --status PASS|PENDING|FAIL\n"
+    "  check       check configuration, connection, TLS and credentials (stores nothing)\n"
     "\n"
-    "every command also takes --timeout-ms MS: this call's deadline, retries included.\n"
+    "every command also takes --timeout-ms MS: this call's deadline, retries included;\n"
+    "and --log LEVEL (error, warn, info, debug, trace): libdcams's log on stderr.\n"
     "options may also be written --name=VALUE. Other flags: --help, --version.\n"
     "\n"
     "environment: DCAMS_ENDPOINT (default https://dcams.app/v3/stable/api/storage),\n"
@@ -71,7 +78,8 @@ static const char usage_text[] =
     "\n"
     "prints the reply JSON on stdout and a summary on stderr (exit 0); on failure\n"
     "the error JSON and its message on stderr, exit 1 for a usage error, 2 for an\n"
-    "error from libdcams.\n";
+    "error from libdcams. check: its report JSON on stdout, each step on stderr,\n"
+    "exit 0 when all passed, else 2 after a hint.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -196,6 +204,79 @@ static void report_error(dcams_code code, const char *error)
     dcams_string_free(field);
 }
 
+/* The log callback: one line per event on stderr. It runs on the thread
+ * making the call, before the call returns; it must not call libdcams on
+ * the same client. */
+static void log_line(void *userdata, int32_t level, const char *target, const char *message,
+                     size_t message_len)
+{
+    static const char *const names[] = {"?", "error", "warn", "info", "debug", "trace"};
+    (void)userdata;
+    fprintf(stderr, "dcams: %-5s %s %.*s\n", names[level >= 1 && level <= 5 ? level : 0], target,
+            (int)message_len, message);
+}
+
+static int parse_log_level(const char *s)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+    int i;
+    for (i = 0; i < 5; i++)
+        if (same_word(s, names[i]))
+            return DCAMS_LOG_ERROR + i;
+    return 0;
+}
+
+/* A client from the environment (DCAMS_*), logging to stderr at `log_level`
+ * when it is not 0. */
+static dcams_code new_client(int log_level, dcams_client **out, char **error)
+{
+    dcams_config *config = NULL;
+    dcams_code code;
+    if (log_level == 0)
+        return dcams_client_new(NULL, out, error);
+    code = dcams_config_new(&config, error);
+    if (code == DCAMS_OK)
+        code = dcams_config_set_log_callback(config, log_line, NULL, log_level, error);
+    if (code == DCAMS_OK)
+        code = dcams_client_new_from_config(config, out, error);
+    dcams_config_free(config);
+    return code;
+}
+
+/* Prints a check report: a line per step, then the hint; returns whether it passed. */
+static int print_check(const char *report)
+{
+    int32_t ok = 0;
+    int i;
+    for (i = 0; i < 6; i++) {
+        char pointer[32];
+        char *step, *outcome, *detail;
+        int64_t ms = 0;
+        snprintf(pointer, sizeof pointer, "/steps/%d/step", i);
+        step = json_string(report, pointer);
+        snprintf(pointer, sizeof pointer, "/steps/%d/outcome", i);
+        outcome = json_string(report, pointer);
+        snprintf(pointer, sizeof pointer, "/steps/%d/detail", i);
+        detail = json_string(report, pointer);
+        snprintf(pointer, sizeof pointer, "/steps/%d/ms", i);
+        (void)dcams_json_get_int64(report, pointer, &ms, NULL);
+        if (step != NULL)
+            fprintf(stderr, "dcams_cli: %-8s %-12s %6lld ms  %s\n", outcome ? outcome : "?", step,
+                    (long long)ms, detail ? detail : "");
+        dcams_string_free(step);
+        dcams_string_free(outcome);
+        dcams_string_free(detail);
+    }
+    (void)dcams_json_get_bool(report, "/ok", &ok, NULL);
+    if (!ok) {
+        char *name = json_string(report, "/name"), *hint = json_string(report, "/hint");
+        fprintf(stderr, "dcams_cli: check failed (%s): %s\n", name ? name : "?", hint ? hint : "");
+        dcams_string_free(name);
+        dcams_string_free(hint);
+    }
+    return ok;
+}
+
 /* Parses --timeout-ms: a whole number of milliseconds > 0. */
 static int parse_timeout(const char *s, uint64_t *out)
 {
@@ -221,7 +302,7 @@ int main(int argc, char **argv)
     char *result = NULL, *error = NULL;
     dcams_code code;
     uint64_t timeout_ms = 0;
-    int rc, status = 0;
+    int rc, status = 0, log_level = 0, is_check;
 
     memset(&o, 0, sizeof o);
     if (argc < 2)
@@ -238,9 +319,14 @@ int main(int argc, char **argv)
 
     /* Which options each command accepts. */
 #define SLOT(opt_name, member) (slots[n].name = (opt_name), slots[n++].value = &o.member)
-    SLOT("email", email);
+    is_check = strcmp(cmd, "check") == 0;
+    if (!is_check)
+        SLOT("email", email);
     SLOT("timeout-ms", timeout_ms);
-    if (strcmp(cmd, "upsert") == 0) {
+    SLOT("log", log);
+    if (is_check) {
+        /* no other option */
+    } else if (strcmp(cmd, "upsert") == 0) {
         SLOT("front", front);
         SLOT("back", back);
         SLOT("fn", fn);
@@ -267,7 +353,7 @@ int main(int argc, char **argv)
         fputs(usage_text, stdout);
         return EXIT_OK;
     }
-    if (rc != 0 || require(o.email, "email") != 0)
+    if (rc != 0 || (!is_check && require(o.email, "email") != 0))
         return EXIT_USAGE;
     if (strcmp(cmd, "upsert") == 0 && require(o.front, "front") != 0)
         return EXIT_USAGE;
@@ -283,18 +369,22 @@ int main(int argc, char **argv)
     if (o.timeout_ms != NULL && parse_timeout(o.timeout_ms, &timeout_ms) != 0)
         return usage_error("--timeout-ms must be a whole number of milliseconds > 0, not '%s'",
                            o.timeout_ms);
+    if (o.log != NULL && (log_level = parse_log_level(o.log)) == 0)
+        return usage_error("--log must be error, warn, info, debug or trace, not '%s'", o.log);
 
     /* NULL configuration: endpoint and credentials come from DCAMS_* variables.
      * Every call below writes `result` only on DCAMS_OK and `error` only on
      * failure, so exactly one of them is non-NULL afterwards. */
-    code = dcams_client_new(NULL, &client, &error);
+    code = new_client(log_level, &client, &error);
     if (code == DCAMS_OK && timeout_ms > 0) {
         code = dcams_call_new(&call, &error);
         if (code == DCAMS_OK)
             code = dcams_call_set_timeout_ms(call, timeout_ms, &error);
     }
     if (code == DCAMS_OK) {
-        if (strcmp(cmd, "upsert") == 0) {
+        if (is_check) {
+            code = dcams_client_check(client, call, &result, &error);
+        } else if (strcmp(cmd, "upsert") == 0) {
             dcams_document front = DCAMS_DOCUMENT_INIT, back = DCAMS_DOCUMENT_INIT;
             dcams_customer c = DCAMS_CUSTOMER_INIT;
             front.path = o.front; /* or .data/.len for bytes in memory */
@@ -322,7 +412,11 @@ int main(int argc, char **argv)
         }
     }
 
-    if (code == DCAMS_OK) {
+    if (code == DCAMS_OK && is_check) {
+        printf("%s\n", result);
+        fflush(stdout);
+        rc = print_check(result) ? EXIT_OK : EXIT_LIBRARY;
+    } else if (code == DCAMS_OK) {
         printf("%s\n", result);
         fflush(stdout); /* the JSON before the summary, also through a pipe */
         if (strcmp(cmd, "upsert") == 0) {

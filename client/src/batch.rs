@@ -372,7 +372,8 @@ impl Client {
                         return;
                     }
                     let request = Request::upsert(&customer);
-                    self.execute(&request, Some(pacer)).map(UpsertReply::from_parsed).map_err(RecordError::Call)
+                    self.logged(request.service, || self.execute(&request, Some(pacer)).map(UpsertReply::from_parsed))
+                        .map_err(RecordError::Call)
                 }
             };
             let result = RecordResult { index, tag, outcome };

@@ -6,14 +6,17 @@ use std::time::{Duration, Instant};
 use ureq::{Agent, SendBody};
 
 use super::batch::{Pacer, Turn};
-use super::body::BodyBuilder;
+use super::body::{Body, BodyBuilder};
 use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
-use super::customer::Customer;
+use super::customer::{Customer, Service};
 use super::document::{check, Checked, Reopen, Source};
 use super::download::{scan, FileSink, MemorySink, ScanError, Sink};
 use super::error::{Error, ErrorKind};
+use super::events::{self, Failure, HostPort, MaskedEmail, NotRetried};
+use super::log::CallLog;
 use super::meta::CallMeta;
+use super::probe::{self, Trace};
 use super::reply::{ImagesReply, ReviewStatus, StatusReply, UpsertReply};
 use super::request::{Field, Request};
 use super::response::{body_error, cancelled_error, classify, transport_error, Head, Parsed, Reply};
@@ -33,6 +36,10 @@ pub struct Client {
     agent: Agent,
     /// `host:port` of the proxy in use, named in connection errors.
     proxy: Option<String>,
+    /// `host:port` of the endpoint, named in log events.
+    host: HostPort,
+    /// The dispatcher of the log sink, when one is configured.
+    log: Option<CallLog>,
 }
 
 impl std::fmt::Debug for Client {
@@ -50,7 +57,10 @@ impl Client {
     pub fn new(config: Config) -> Result<Client, Error> {
         config.check()?;
         let (agent, proxy) = transport::agent(&config)?;
-        Ok(Client { config, agent, proxy })
+        let uri: ureq::http::Uri =
+            config.endpoint.parse().map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
+        let log = config.log.clone().map(|sink| CallLog::new(sink, config.log_level));
+        Ok(Client { host: HostPort::of(&uri), log, config, agent, proxy })
     }
 
     /// A client configured from the environment only ([`Config::from_env`]).
@@ -63,12 +73,28 @@ impl Client {
         &self.config
     }
 
+    /// The dispatcher of the log sink, if any.
+    pub(crate) fn log(&self) -> Option<&CallLog> {
+        self.log.as_ref()
+    }
+
+    /// `host:port` of the endpoint.
+    pub(crate) fn host(&self) -> &HostPort {
+        &self.host
+    }
+
+    /// `host:port` of the proxy calls go through, if any.
+    pub(crate) fn proxy_host(&self) -> Option<String> {
+        self.proxy.clone()
+    }
+
     /// createOrUpdateCustomer (spec: "Service createOrUpdateCustomer"):
     /// validates `customer`, then creates or updates the record with that e-mail.
     ///
     /// Errors: any [`ErrorKind`] but `InvalidJson`.
     pub fn upsert(&self, customer: &Customer<'_>) -> Result<UpsertReply, Error> {
-        self.execute(&Request::upsert(customer), None).map(UpsertReply::from_parsed)
+        let request = Request::upsert(customer);
+        self.logged(request.service, || self.execute(&request, None).map(UpsertReply::from_parsed))
     }
 
     /// getStatus (spec: "Service getStatus"): the status and stored attributes.
@@ -76,7 +102,8 @@ impl Client {
     /// Errors: `Validation` (email), `NotFound`, then any service, transport
     /// or response kind.
     pub fn get_status(&self, email: &str) -> Result<StatusReply, Error> {
-        self.execute(&Request::get_status(email), None).map(StatusReply::from_parsed)
+        let request = Request::get_status(email);
+        self.logged(request.service, || self.execute(&request, None).map(StatusReply::from_parsed))
     }
 
     /// getDocumentImages (spec: "Service getDocumentImages"): status,
@@ -105,7 +132,8 @@ impl Client {
     ///
     /// Errors: as [`Client::get_status`].
     pub fn update_status(&self, email: &str, status: ReviewStatus) -> Result<StatusReply, Error> {
-        self.execute(&Request::update_status(email, status), None).map(StatusReply::from_parsed)
+        let request = Request::update_status(email, status);
+        self.logged(request.service, || self.execute(&request, None).map(StatusReply::from_parsed))
     }
 
     /// The checks a call makes before any traffic, without sending anything:
@@ -143,7 +171,7 @@ impl Client {
     /// Errors: `Validation`, `File`, `Config` (no credentials) before any
     /// traffic, then any service, transport or response kind.
     pub fn send(&self, request: &Request<'_>) -> Result<Reply, Error> {
-        self.execute(request, None).map(|parsed| parsed.reply)
+        self.logged(request.service, || self.execute(request, None).map(|parsed| parsed.reply))
     }
 
     /// Sends a getDocumentImages `request` (see [`Request::get_document_images`])
@@ -154,12 +182,14 @@ impl Client {
     /// decoded straight into its own buffer, so the call holds one decoded
     /// copy of the images plus fixed-size buffers, never the reply's base64.
     pub fn send_images(&self, request: &Request<'_>) -> Result<ImagesReply, Error> {
-        let mut sink = MemorySink::default();
-        let parsed = self.execute_with(request, None, Some(&mut sink))?;
-        let meta = parsed.reply.meta;
-        let sizes = sink.sizes();
-        let [front, back] = sink.images;
-        ImagesReply::from_streamed(parsed, sizes, front, back).map_err(|e| e.with_http_status(200).with_meta(meta))
+        self.logged(request.service, || {
+            let mut sink = MemorySink::default();
+            let parsed = self.execute_with(request, None, Some(&mut sink))?;
+            let meta = parsed.reply.meta;
+            let sizes = sink.sizes();
+            let [front, back] = sink.images;
+            ImagesReply::from_streamed(parsed, sizes, front, back).map_err(|e| e.with_http_status(200).with_meta(meta))
+        })
     }
 
     /// [`Client::send_images`], writing the images to files as
@@ -169,14 +199,40 @@ impl Client {
     /// The call's memory stays the same whatever the images' size; a call
     /// that fails leaves no file behind (and the targets as they were).
     pub fn save_images(&self, request: &Request<'_>, front: &Path, back: Option<&Path>) -> Result<Reply, Error> {
-        let mut sink = FileSink::new(front, back);
-        let parsed = self.execute_with(request, None, Some(&mut sink))?;
-        let meta = parsed.reply.meta;
-        let sizes = sink.sizes();
-        let images = ImagesReply::from_streamed(parsed, sizes, None, None)
-            .map_err(|e| e.with_http_status(200).with_meta(meta))?;
-        sink.commit().map_err(|e| e.with_meta(meta))?;
-        Ok(images.raw)
+        self.logged(request.service, || {
+            let mut sink = FileSink::new(front, back);
+            let parsed = self.execute_with(request, None, Some(&mut sink))?;
+            let meta = parsed.reply.meta;
+            let sizes = sink.sizes();
+            let images = ImagesReply::from_streamed(parsed, sizes, None, None)
+                .map_err(|e| e.with_http_status(200).with_meta(meta))?;
+            sink.commit().map_err(|e| e.with_meta(meta))?;
+            Ok(images.raw)
+        })
+    }
+
+    /// One call as every public method makes it: `call` under the client's
+    /// log dispatcher (if any) on this thread, and its outcome logged.
+    pub(crate) fn logged<T: HasReply>(
+        &self,
+        service: Service,
+        call: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let call = || {
+            let result = call();
+            match &result {
+                Ok(t) => {
+                    let reply = t.reply();
+                    events::finished_ok(service, reply.http_status, reply.meta.attempts, reply.meta.elapsed)
+                }
+                Err(e) => events::finished_err(service, e.kind(), e.http_status(), e.attempts(), e.meta().elapsed),
+            }
+            result
+        };
+        match &self.log {
+            Some(log) => log.run(call),
+            None => call(),
+        }
     }
 
     /// Runs one call and records what it did in the reply's or the error's
@@ -194,9 +250,24 @@ impl Client {
         pacer: Option<&Pacer>,
         images: Option<&mut (dyn Sink + 'static)>,
     ) -> Result<Parsed, Error> {
+        self.execute_traced(request, pacer, images, &mut None)
+    }
+
+    /// [`Client::execute_with`], leaving the last attempt's connection trace in `trace`.
+    pub(crate) fn execute_traced(
+        &self,
+        request: &Request<'_>,
+        pacer: Option<&Pacer>,
+        images: Option<&mut (dyn Sink + 'static)>,
+        trace: &mut Option<Trace>,
+    ) -> Result<Parsed, Error> {
         let started = Instant::now();
         let mut meta = CallMeta::default();
-        let result = self.run(request, started, pacer, &mut meta, images);
+        if events::debug_enabled() {
+            let timeout = request.timeout.unwrap_or(self.config.timeout);
+            events::call_started(request.service, request.email.as_deref().map(MaskedEmail::new).as_ref(), timeout);
+        }
+        let result = self.run(request, started, pacer, &mut meta, images, trace);
         meta.elapsed = started.elapsed();
         match result {
             Ok(mut parsed) => {
@@ -216,6 +287,7 @@ impl Client {
         pacer: Option<&Pacer>,
         meta: &mut CallMeta,
         mut images: Option<&mut (dyn Sink + 'static)>,
+        trace: &mut Option<Trace>,
     ) -> Result<Parsed, Error> {
         request.validate()?;
         let missing = |what: &str, var: &str| {
@@ -235,6 +307,13 @@ impl Client {
         let format = self.config.check_image_format;
         let mut front = request.front.as_deref().map(|d| check("documents.front", d, format)).transpose()?;
         let mut back = request.back.as_deref().map(|d| check("documents.back", d, format)).transpose()?;
+        if events::debug_enabled() {
+            for (field, doc) in [("documents.front", &front), ("documents.back", &back)] {
+                if let Some(digest) = doc.as_ref().and_then(Checked::digest) {
+                    events::document(field, &digest);
+                }
+            }
+        }
         let timeout = request.timeout.unwrap_or(self.config.timeout);
         let deadline = started + timeout;
         // Every wait of this call, down to each socket operation, is bounded by this.
@@ -279,7 +358,9 @@ impl Client {
             if let Some(sink) = images.as_deref_mut() {
                 sink.reset();
             }
-            let outcome = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
+            let attempt_started = Instant::now();
+            let (outcome, last) = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
+            *trace = last;
             if let Some(pacer) = pacer {
                 pacer.observe(sent_at, meta.http_status);
             }
@@ -287,23 +368,35 @@ impl Client {
                 Ok(parsed) => return Ok(parsed),
                 Err(e) => e,
             };
+            let failure = match error.http_status() {
+                Some(status) => Failure::Status(status),
+                None => Failure::Kind(error.kind()),
+            };
+            events::attempt_failed(failure, attempt_started.elapsed());
             let hint = error.retry_hint();
             if let (Some(pacer), RetryHint::After(wait)) = (pacer, hint) {
                 // The server asked for a pause: the batch takes it, not only this record.
                 pacer.retry_after(meta.http_status, wait);
             }
-            if hint == RetryHint::Never || meta.attempts > self.config.retries {
+            if hint == RetryHint::Never {
+                events::not_retried(failure, NotRetried::NotRetryable);
+                return Err(error);
+            }
+            if meta.attempts > self.config.retries {
+                events::not_retried(failure, NotRetried::RetriesUsed);
                 return Err(error);
             }
             let wait = pause(hint, self.config.retry_backoff, meta.attempts);
             // checked_add: a huge Retry-After must not overflow the clock.
             if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
+                events::not_retried(failure, NotRetried::Deadline);
                 return Err(error.add_detail(&format!(
                     "not retried: waiting {} ms would pass the {} ms deadline",
                     wait.as_millis(),
                     timeout.as_millis()
                 )));
             }
+            events::retry(failure, wait, meta.attempts.saturating_add(1), self.config.retries.saturating_add(1));
             if let Err(stop) = watch.sleep(wait) {
                 return Err(
                     stopped(stop, timeout).add_detail(&format!("while pausing to retry after: {}", error.message()))
@@ -313,8 +406,7 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange: body streamed, the whole response read (so the
-    /// connection can be reused).
+    /// One HTTP attempt (see [`Client::exchange`]), with what its connection did.
     fn attempt(
         &self,
         c: &Credentials<'_>,
@@ -323,7 +415,7 @@ impl Client {
         remaining: Duration,
         meta: &mut CallMeta,
         images: Option<&mut (dyn Sink + 'static)>,
-    ) -> Result<Parsed, Error> {
+    ) -> (Result<Parsed, Error>, Option<Trace>) {
         let mut builder = BodyBuilder::new(c.user, c.pass, r.service.as_str(), r.reference.as_deref(), &r.extra_top);
         if let Some(email) = &r.email {
             builder.field_str("email", email);
@@ -340,7 +432,7 @@ impl Client {
         if let Some(key) = c.test_key {
             builder.field_str("test_key", key);
         }
-        let mut body = match front {
+        let body = match front {
             Some(front) => builder.documents(front, back),
             None => builder.finish(),
         };
@@ -348,7 +440,38 @@ impl Client {
         meta.request_bytes = body.len();
         meta.http_status = None;
         meta.response_bytes = 0;
+        let started = Instant::now();
+        events::attempt_started(
+            r.service,
+            &self.host,
+            meta.attempts,
+            self.config.retries.saturating_add(1),
+            body.len(),
+        );
+        let mut body = Sent { len: body.len(), body, sent: 0, started, connection_known: false };
+        probe::begin();
+        let result = self.exchange(&mut body, remaining, meta, images, &secrets);
+        let trace = probe::end();
+        // A new connection shows in the trace; an attempt that started its body without one reused a pooled one.
+        meta.connection_reused = match &trace {
+            Some(t) if t.new_connection => Some(false),
+            _ if body.connection_known => Some(true),
+            _ => None,
+        };
+        (result, trace)
+    }
 
+    /// The HTTP exchange of one attempt: `body` streamed, the whole response
+    /// read (so the connection can be reused), the answer classified.
+    fn exchange(
+        &self,
+        body: &mut Sent<Body<'_>>,
+        remaining: Duration,
+        meta: &mut CallMeta,
+        images: Option<&mut (dyn Sink + 'static)>,
+        secrets: &[&str],
+    ) -> Result<Parsed, Error> {
+        let started = body.started;
         let response = self
             .agent
             .post(&self.config.endpoint)
@@ -357,8 +480,8 @@ impl Client {
             .build()
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
-            .header("Content-Length", body.len().to_string())
-            .send(SendBody::from_reader(&mut body));
+            .header("Content-Length", body.len.to_string())
+            .send(SendBody::from_reader(body));
         let mut response = response.map_err(|e| self.transport_error(e))?;
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let head = Head {
@@ -392,7 +515,8 @@ impl Client {
                 bytes
             }
         };
-        classify(&head, bytes, &secrets)
+        events::response(head.status, started.elapsed(), meta.response_bytes);
+        classify(&head, bytes, secrets)
     }
 
     fn transport_error(&self, e: ureq::Error) -> Error {
@@ -403,6 +527,63 @@ impl Client {
             }
             _ => e,
         }
+    }
+}
+
+/// What every public call returns a [`Reply`] in (for the outcome event).
+pub(crate) trait HasReply {
+    fn reply(&self) -> &Reply;
+}
+
+impl HasReply for Reply {
+    fn reply(&self) -> &Reply {
+        self
+    }
+}
+
+impl HasReply for UpsertReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
+}
+
+impl HasReply for StatusReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
+}
+
+impl HasReply for ImagesReply {
+    fn reply(&self) -> &Reply {
+        &self.raw
+    }
+}
+
+/// The request body as the transport reads it, noting when its last byte
+/// was handed over ("request sent").
+struct Sent<R> {
+    body: R,
+    len: u64,
+    sent: u64,
+    started: Instant,
+    /// The transport asked for the body: it has a connection, new or pooled.
+    connection_known: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Sent<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if !self.connection_known {
+            self.connection_known = true;
+            events::connection(!probe::new_connection());
+        }
+        let n = self.body.read(out)?;
+        let before = self.sent;
+        self.sent += n as u64;
+        // The transport stops reading at Content-Length: the end is that count, not a 0 read.
+        if before < self.len && self.sent >= self.len {
+            events::request_sent(self.sent, self.started.elapsed());
+        }
+        Ok(n)
     }
 }
 

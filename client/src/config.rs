@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
 use super::error::{Error, ErrorKind};
+use super::log::{LogLevel, LogSink};
 
 /// The production endpoint of the storage API (spec: "Transport").
 pub const DEFAULT_ENDPOINT: &str = "https://dcams.app/v3/stable/api/storage";
@@ -162,6 +163,17 @@ pub struct Config {
     /// Allow `http://` to a non-loopback host, sending the password in clear
     /// text. Default false. Never set this outside a closed test network.
     pub danger_allow_plain_http: bool,
+    /// Where this client's log events go (see [`LogSink`]); none by default.
+    pub log: Option<LogSink>,
+    /// The least severe events [`log`](Config::log) receives (default info).
+    pub log_level: LogLevel,
+    /// The application's name, added to the `User-Agent` after
+    /// `dcams/<version>` (an HTTP token: letters, digits and
+    /// ``!#$%&'*+-.^_`|~``, at most 64 characters).
+    pub app_name: Option<String>,
+    /// The application's version, sent as `app_name/app_version` (an HTTP
+    /// token too; needs [`app_name`](Config::app_name)).
+    pub app_version: Option<String>,
 }
 
 impl Default for Config {
@@ -188,6 +200,10 @@ impl Default for Config {
             max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             check_image_format: true,
             danger_allow_plain_http: false,
+            log: None,
+            log_level: LogLevel::Info,
+            app_name: None,
+            app_version: None,
         }
     }
 }
@@ -216,6 +232,9 @@ struct Patch {
     max_idle_connections: Option<usize>,
     check_image_format: Option<bool>,
     danger_allow_plain_http: Option<bool>,
+    log_level: Option<LogLevel>,
+    app_name: Option<String>,
+    app_version: Option<String>,
 }
 
 /// Configuration members by name, applied in order over the environment
@@ -228,8 +247,11 @@ struct Patch {
 /// `"no_proxy"`: bool, `"connect_timeout_ms"`, `"send_timeout_ms"`,
 /// `"response_timeout_ms"`, `"timeout_ms"`, `"retries"`, `"retry_backoff_ms"`,
 /// `"max_response_bytes"`, `"max_idle_connections"`: non-negative integers,
-/// `"check_image_format"`, `"danger_allow_plain_http"`: bool. Each is the
-/// [`Config`] field of the same name (`_ms` members in milliseconds).
+/// `"check_image_format"`, `"danger_allow_plain_http"`: bool, `"log_level"`:
+/// `"error"`, `"warn"`, `"info"`, `"debug"` or `"trace"` (what the log sink
+/// receives; the sink itself is set with [`Settings::set_log_sink`]),
+/// `"app_name"`, `"app_version"`: HTTP tokens for the `User-Agent`. Each is
+/// the [`Config`] field of the same name (`_ms` members in milliseconds).
 /// `proxy` beats `no_proxy`, which beats the environment.
 ///
 /// The same table serves the JSON configuration object ([`Settings::from_json`])
@@ -238,6 +260,7 @@ struct Patch {
 #[derive(Default, Clone)]
 pub struct Settings {
     patches: Vec<Patch>,
+    log: Option<LogSink>,
 }
 
 impl fmt::Debug for Settings {
@@ -275,7 +298,7 @@ impl Settings {
             return Err(invalid("configuration must be a JSON object".to_owned()));
         }
         let patch = Patch::deserialize(value).map_err(|e| invalid(format!("configuration: {}", describe(&e))))?;
-        Ok(Settings { patches: vec![patch] })
+        Ok(Settings { patches: vec![patch], log: None })
     }
 
     fn set(&mut self, name: &str, value: serde_json::Value, kind: &str) -> Result<(), Error> {
@@ -291,7 +314,7 @@ impl Settings {
     }
 
     /// Sets a string member (`endpoint`, `user`, `pass`, `test_key`,
-    /// `ca_file`, `ca_bundle`, `proxy`).
+    /// `ca_file`, `ca_bundle`, `proxy`, `log_level`, `app_name`, `app_version`).
     ///
     /// Errors: `InvalidJson` for an unknown member or one that is not a string.
     pub fn set_str(&mut self, name: &str, value: &str) -> Result<(), Error> {
@@ -315,6 +338,12 @@ impl Settings {
         self.set(name, value.into(), "a boolean")
     }
 
+    /// Sends the clients' log events to `sink` (their level is the member
+    /// `log_level`, default info), replacing an earlier sink; `None`: no sink.
+    pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
+        self.log = sink;
+    }
+
     /// The configuration: [`Config::from_env`] (or [`Config::default`] when
     /// `environment` is false), then every member in the order set.
     ///
@@ -324,6 +353,9 @@ impl Settings {
         let mut config = if environment { Config::from_env()? } else { Config::default() };
         for patch in &self.patches {
             config.apply(patch.clone());
+        }
+        if self.log.is_some() {
+            config.log = self.log.clone();
         }
         Ok(config)
     }
@@ -436,6 +468,26 @@ impl Config {
         if let Some(v) = p.danger_allow_plain_http {
             self.danger_allow_plain_http = v;
         }
+        if let Some(v) = p.log_level {
+            self.log_level = v;
+        }
+        if let Some(v) = p.app_name {
+            self.app_name = Some(v);
+        }
+        if let Some(v) = p.app_version {
+            self.app_version = Some(v);
+        }
+    }
+
+    /// The `User-Agent` of every request: `dcams/<version>`, then
+    /// `app_name/app_version` (or `app_name` alone) when configured.
+    pub fn user_agent(&self) -> String {
+        let ours = super::client::USER_AGENT;
+        match (&self.app_name, &self.app_version) {
+            (Some(name), Some(version)) => format!("{ours} {name}/{version}"),
+            (Some(name), None) => format!("{ours} {name}"),
+            _ => ours.to_owned(),
+        }
     }
 
     /// Checks the configuration can be used: a parseable `http(s)` endpoint,
@@ -478,8 +530,29 @@ impl Config {
         if self.ca_file.is_some() && self.ca_bundle.is_some() {
             return bad("set ca_file (added to the platform roots) or ca_bundle (replacing them), not both".to_owned());
         }
+        for (member, value) in [("app_name", &self.app_name), ("app_version", &self.app_version)] {
+            if let Some(v) = value {
+                if !is_token(v) {
+                    return bad(format!(
+                        "{member} must be an HTTP token of 1 to {MAX_TOKEN} characters: letters, digits and !#$%&'*+-.^_`|~"
+                    ));
+                }
+            }
+        }
+        if self.app_version.is_some() && self.app_name.is_none() {
+            return bad("app_version needs app_name".to_owned());
+        }
         Ok(())
     }
+}
+
+/// The longest `app_name` or `app_version` accepted.
+const MAX_TOKEN: usize = 64;
+
+/// Whether `s` is an HTTP token (RFC 9110, section 5.6.2) of at most [`MAX_TOKEN`] characters.
+fn is_token(s: &str) -> bool {
+    (1..=MAX_TOKEN).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The port written in `uri`, which must be 1 to 65535: the URL parser
@@ -570,6 +643,42 @@ mod tests {
         let mut c = Config { endpoint: "http://10.0.0.1/x".into(), ..Config::default() };
         c.danger_allow_plain_http = true;
         assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn user_agent_names_the_application() {
+        let c =
+            Config::from_json(Some(r#"{"environment":false,"app_name":"acme-kyc","app_version":"4.2.1"}"#)).unwrap();
+        c.check().unwrap();
+        assert_eq!(c.user_agent(), format!("dcams/{} acme-kyc/4.2.1", env!("CARGO_PKG_VERSION")));
+        assert_eq!(Config::default().user_agent(), format!("dcams/{}", env!("CARGO_PKG_VERSION")));
+        let name_only = Config { app_name: Some("acme".into()), ..Config::default() };
+        assert!(name_only.user_agent().ends_with(" acme"));
+        for bad in ["acme kyc", "", "acme/1", "é", "a\r\nX-Injected: 1", &"x".repeat(65)] {
+            let c = Config { app_name: Some(bad.to_owned()), ..Config::default() };
+            let e = c.check().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{bad:?}");
+            assert!(e.message().contains("app_name"), "{e}");
+        }
+        let c = Config { app_name: Some("acme".into()), app_version: Some("1 0".into()), ..Config::default() };
+        assert!(c.check().unwrap_err().message().contains("app_version"));
+        let c = Config { app_version: Some("1.0".into()), ..Config::default() };
+        assert_eq!(c.check().unwrap_err().kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn log_level_is_a_member_and_the_sink_is_set_apart() {
+        let c = Config::from_json(Some(r#"{"environment":false,"log_level":"trace"}"#)).unwrap();
+        assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Trace, false));
+        let e = Config::from_json(Some(r#"{"log_level":"loud"}"#)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        let mut s = Settings::new();
+        s.set_bool("environment", false).unwrap();
+        s.set_str("log_level", "debug").unwrap();
+        s.set_log_sink(Some(LogSink::new(|_| {})));
+        let c = s.config().unwrap();
+        assert_eq!((c.log_level, c.log.is_some()), (LogLevel::Debug, true));
+        assert_eq!(Config::default().log_level, LogLevel::Info);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::error::{Error, ErrorKind};
+use super::events::ImageDigest;
 use super::validate::{check_image, SNIFF_LEN};
 
 /// One document image (`documents.front` or `documents.back`).
@@ -251,6 +252,27 @@ impl Checked<'_> {
                 Source::File { file, identity: *identity, field, path }
             }
         })
+    }
+}
+
+impl Checked<'_> {
+    /// The image's size and SHA-256 prefix, for a debug event (computed
+    /// only when someone listens: it reads a file once more, or decodes the
+    /// base64 once more, in chunks). `None` when the file cannot be read again.
+    pub(crate) fn digest(&self) -> Option<ImageDigest> {
+        match self {
+            Checked::Bytes(b) => Some(ImageDigest::of_bytes(b)),
+            Checked::Base64(text) => {
+                let mut hasher = ImageDigest::hasher();
+                let mut buf = vec![0u8; 12 * 1024];
+                for chunk in text.as_bytes().chunks(16 * 1024) {
+                    let n = STANDARD.decode_slice(chunk, &mut buf).ok()?;
+                    hasher.update(&buf[..n]);
+                }
+                Some(hasher.finish())
+            }
+            Checked::File { path, .. } => open_file(path).and_then(|mut f| ImageDigest::of_reader(&mut f)).ok(),
+        }
     }
 }
 

@@ -17,6 +17,10 @@
 //!   customers at once, with bounded concurrency, a rate limit and adaptive
 //!   back-off; [`RecordResult`] per record, [`BatchSummary`] per batch.
 //! - [`Error`], [`ErrorKind`]: every failure; [`CancelToken`]: cancels a call from another thread.
+//! - [`Client::check`] and its [`CheckReport`]: credentials and
+//!   connectivity, step by step, without storing anything.
+//! - [`LogSink`], [`LogLevel`]: what each call does, as redacted log events
+//!   delivered on the calling thread (see [`Config::log`]).
 //!
 //! The contract is the public DCAMS storage documentation, restated in
 //! `docs/dcams-storage-api.md`; its section names ("Transport", "Service
@@ -38,6 +42,7 @@
 mod batch;
 mod body;
 mod cancel;
+mod check;
 #[allow(clippy::module_inception)]
 mod client;
 mod config;
@@ -45,13 +50,17 @@ mod customer;
 mod document;
 mod download;
 mod error;
+mod events;
+mod log;
 mod mask;
 mod meta;
+mod probe;
 mod reply;
 mod request;
 mod response;
 mod retry;
 mod socket;
+mod tls;
 mod transport;
 pub mod validate;
 
@@ -59,6 +68,7 @@ pub use batch::{
     BatchOptions, BatchSummary, RateLimit, RecordError, RecordResult, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
 };
 pub use cancel::CancelToken;
+pub use check::{CheckReport, CheckStep, StepOutcome, StepReport, PROBE_EMAIL};
 pub use client::{Client, USER_AGENT};
 pub use config::{
     Config, ProxySetting, Secret, Settings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_MAX_IDLE_CONNECTIONS,
@@ -68,6 +78,7 @@ pub use config::{
 pub use customer::{Customer, Service};
 pub use document::Document;
 pub use error::{Error, ErrorKind};
+pub use log::{LogLevel, LogRecord, LogSink};
 pub use mask::mask_email;
 pub use meta::CallMeta;
 pub use reply::{ImagesReply, ReviewStatus, StatusReply, UpsertKind, UpsertReply};

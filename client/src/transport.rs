@@ -9,13 +9,14 @@ use std::sync::OnceLock;
 
 use ureq::config::Config as AgentConfig;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector};
 use ureq::{Agent, Proxy, ProxyProtocol};
 
-use super::client::USER_AGENT;
 use super::config::{check_port, is_loopback, Config, ProxySetting};
 use super::error::{Error, ErrorKind};
+use super::probe::{Connected, NewConnection, Resolve};
 use super::socket::{WatchedResolver, WatchedTcpConnector};
+use super::tls::TlsConnector;
 
 /// The agent every call of one client goes through (shared connection pool),
 /// and the `host:port` of the proxy it uses, if any (for error messages).
@@ -24,8 +25,8 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         config.endpoint.parse().map_err(|_| Error::new(ErrorKind::Config, "endpoint is not a URL"))?;
     // A plain-http (loopback) endpoint never does TLS: skip loading the
     // platform's CA store, which costs milliseconds per client.
-    let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { RootCerts::new_with_certs(&[]) };
-    let tls = TlsConfig::builder().root_certs(roots).build();
+    let roots = if uri.scheme_str() == Some("https") { root_certs(config)? } else { Vec::new() };
+    let tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&roots)).build();
     let proxy = proxy(config, &uri)?;
     // Never the proxy's credentials: host and port only.
     let via = proxy.as_ref().map(|p| format!("{}:{}", p.host(), p.port()));
@@ -45,13 +46,19 @@ pub(crate) fn agent(config: &Config) -> Result<(Agent, Option<String>), Error> {
         // Never re-send a POST carrying credentials somewhere else.
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .user_agent(USER_AGENT)
+        .user_agent(config.user_agent())
         .build();
     // ureq's chain (CONNECT proxy, TCP, TLS) with the TCP layer and the
-    // resolver bounded by each call's deadline and cancel token.
+    // resolver bounded by each call's deadline and cancel token, the probe's
+    // hooks (see probe.rs), and our TLS connector, which reports the
+    // handshake's outcome (its I/O goes through the bounded TCP layer too).
     let connector =
-        ().chain(ConnectProxyConnector::default()).chain(WatchedTcpConnector).chain(RustlsConnector::default());
-    Ok((Agent::with_parts(agent_config, connector, WatchedResolver), via))
+        ().chain(NewConnection)
+            .chain(ConnectProxyConnector::default())
+            .chain(WatchedTcpConnector)
+            .chain(Connected)
+            .chain(TlsConnector::new(&roots));
+    Ok((Agent::with_parts(agent_config, connector, Resolve(WatchedResolver)), via))
 }
 
 /// The platform's CA roots, loaded once per process (Mozilla's bundled
@@ -72,15 +79,15 @@ fn platform_roots() -> &'static [Certificate<'static>] {
     })
 }
 
-fn root_certs(config: &Config) -> Result<RootCerts, Error> {
+fn root_certs(config: &Config) -> Result<Vec<Certificate<'static>>, Error> {
     if let Some(bundle) = &config.ca_bundle {
-        return Ok(RootCerts::new_with_certs(&read_pem(bundle, "ca_bundle")?));
+        return read_pem(bundle, "ca_bundle");
     }
     let mut roots = platform_roots().to_vec();
     if let Some(extra) = &config.ca_file {
         roots.extend(read_pem(extra, "ca_file")?);
     }
-    Ok(RootCerts::new_with_certs(&roots))
+    Ok(roots)
 }
 
 /// The certificates of a PEM file; at least one is required.

@@ -13,7 +13,8 @@
 //! - `deadline`: `timeout_ms` in every phase, 20 repetitions each;
 //! - `cancel`: a cancel from another thread in every phase;
 //! - `defects`: refused configurations, files changing while sent, long messages;
-//! - `download`: getDocumentImages replies (base64 forms, strictness, files).
+//! - `download`: getDocumentImages replies (base64 forms, strictness, files);
+//! - `check`: `Client::check` against nginx (private CA) and squid.
 //!
 //! nginx, squid and openssl are needed; `make test-faults` installs them.
 //! Without them the tests that need them are skipped (they fail instead
@@ -24,6 +25,8 @@
 
 #[path = "faults/cancel.rs"]
 mod cancel;
+#[path = "faults/check.rs"]
+mod check;
 #[path = "faults/deadline.rs"]
 mod deadline;
 #[path = "faults/defects.rs"]

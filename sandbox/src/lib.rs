@@ -67,7 +67,7 @@
 //!
 //!   | method | path | answer |
 //!   |---|---|---|
-//!   | GET | `/_sandbox/stats` | `{"requests","connections","rate_limited","created","updated","per_second":[…],"max_per_second"}` (see [`Sandbox::stats`]) |
+//!   | GET | `/_sandbox/stats` | `{"requests","connections","customers","rate_limited","created","updated","per_second":[…],"max_per_second"}` (see [`Sandbox::stats`]; `customers`: records in both namespaces) |
 //!   | GET | `/_sandbox/customers[?test=1]` | `{"customers":[{"email","id","status","upserts"}…]}` |
 //!   | GET | `/_sandbox/customers/{email}[?test=1]` | `{"email","reference","status","id","upserts","target","front_len","back_len","front_sha256","back_sha256"}` or 404 |
 //!   | GET | `/_sandbox/customers/{email}/documents/{front\|back}[?test=1]` | the stored image bytes (`application/octet-stream`) or 404 |

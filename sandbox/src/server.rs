@@ -69,10 +69,12 @@ impl AppState {
 
     /// Every counter, from the stats and the store.
     pub(crate) fn stats(&self) -> SandboxStats {
-        let (created, updated) = lock(&self.store).counts();
+        let store = lock(&self.store);
+        let (created, updated) = store.counts();
         SandboxStats {
             requests: self.stats.requests(),
             connections: self.stats.connections(),
+            customers: store.len(),
             rate_limited: self.stats.rate_limited(),
             created,
             updated,
@@ -168,7 +170,7 @@ impl Sandbox {
     }
 
     /// Every counter: requests (in total and per second), connections,
-    /// 429s of the rate limit, records created and updated.
+    /// records held, 429s of the rate limit, records created and updated.
     pub fn stats(&self) -> SandboxStats {
         self.state.stats()
     }
@@ -177,6 +179,12 @@ impl Sandbox {
     /// live one, in no particular order.
     pub fn customers(&self, test: bool) -> Vec<StoredCustomer> {
         lock(&self.state.store).all(Namespace::from_test_flag(test)).cloned().collect()
+    }
+
+    /// How many customer records the store holds (both namespaces): lets a
+    /// test prove that a call created nothing.
+    pub fn customer_count(&self) -> usize {
+        lock(&self.state.store).len()
     }
 
     /// A copy of the record keyed by exactly `email` in the test namespace

@@ -34,6 +34,8 @@ pub struct SandboxStats {
     pub requests: u64,
     /// TCP connections accepted.
     pub connections: u64,
+    /// Customer records held now (both namespaces).
+    pub customers: usize,
     /// Storage requests answered 429 by [`crate::SandboxConfig::rate_limit`].
     pub rate_limited: u64,
     /// Records created by createOrUpdateCustomer (both namespaces).

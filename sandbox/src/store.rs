@@ -291,6 +291,11 @@ impl Store {
         Some(rec)
     }
 
+    /// How many records both namespaces hold.
+    pub fn len(&self) -> usize {
+        self.live.by_email.len() + self.test.by_email.len()
+    }
+
     /// Empties both namespaces, restarts both id counters at 1001 and zeroes
     /// the created/updated counts (the image mode stays).
     pub fn clear(&mut self) {

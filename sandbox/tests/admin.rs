@@ -18,6 +18,10 @@ fn request_counter_counts_every_storage_request_and_nothing_else() {
     assert_eq!(h.sandbox.requests(), 4);
     let stats = h.get("/_sandbox/stats").json();
     assert_eq!(stats["requests"], json!(4));
+    assert_eq!(stats["customers"], json!(1), "the one upsert created a record");
+    assert_eq!(h.sandbox.customer_count(), 1);
+    h.call("getStatus", json!({"email": "nobody@example.com"})); // 404: reads only
+    assert_eq!(h.get("/_sandbox/stats").json()["customers"], json!(1));
 }
 
 #[test]

@@ -6,13 +6,13 @@
 # against them, and stops the sandboxes however the run ends. Called by the
 # Makefile:
 #
-#   SANDBOX=... BUILD=... DATA=... HEADER=... TEST_BIN=... CLI_BIN=... BATCH_BIN=... \
+#   SANDBOX=... BUILD=... DATA=... HEADER=... TEST_BIN=... OBSERVE_BIN=... CLI_BIN=... BATCH_BIN=... \
 #   [RUNNER="valgrind ..."] [TEST_FLAGS=--quick] sh tests/run.sh
 #
 # Exit status: 0 if everything passed; otherwise the first failing status.
 set -u
 
-: "${SANDBOX:?}" "${BUILD:?}" "${DATA:?}" "${HEADER:?}" "${TEST_BIN:?}" "${CLI_BIN:?}" "${BATCH_BIN:?}"
+: "${SANDBOX:?}" "${BUILD:?}" "${DATA:?}" "${HEADER:?}" "${TEST_BIN:?}" "${OBSERVE_BIN:?}" "${CLI_BIN:?}" "${BATCH_BIN:?}"
 RUNNER=${RUNNER:-}
 TEST_FLAGS=${TEST_FLAGS:-}
 # start_sandbox, and the traps that stop every sandbox however the run ends.
@@ -52,6 +52,11 @@ note $?
 echo "== test_batch (dcams_client_upsert_batch, storage-style sandbox)"
 # shellcheck disable=SC2086
 $RUNNER "$BATCH_BIN" --url "$storage_url" --data "$DATA" $TEST_FLAGS
+note $?
+
+echo "== test_observe (log callback, metadata, check, cancel; sandbox at $storage_url)"
+# shellcheck disable=SC2086
+$RUNNER "$OBSERVE_BIN" --url "$storage_url" --slow-url "$slow_url" $TEST_FLAGS
 note $?
 
 # ---- CLI smoke test: the sample run exactly as a user would run it ----------
@@ -113,6 +118,12 @@ expect 1 'unknown option' status --email "$email" --front x.jpg
 expect 1 'must be PASS, PENDING or FAIL' set-status --email "$email" --status MAYBE
 expect 1 'unknown command' frobnicate
 expect 1 'no command given'
+expect 0 'dcams_cli: ok       credentials' check
+expect 0 '"failed_step":null' check --timeout-ms 30000
+expect 0 'dcams: info  dcams::attempt response status=404' check --log info
+expect 0 'dcams: debug dcams::connection new connection' status --email "$email" --log debug
+expect 1 '--log must be error, warn, info, debug or trace' check --log loud
+expect 1 'unknown option' check --email "$email"
 expect 0 'usage: dcams_cli' --help
 expect 0 'usage: dcams_cli' upsert --help
 # Wrong password, from the environment like a real deployment.
@@ -124,6 +135,18 @@ if [ $? -eq 2 ] && grep -qF '"http_status":401' "$err"; then
 else
     cli_fail=$((cli_fail + 1))
     echo "FAIL dcams_cli with a wrong password:" >&2
+    cat "$out" "$err" >&2
+fi
+# check with a wrong password: the credentials step fails with a hint, exit 2.
+# shellcheck disable=SC2086
+DCAMS_ENDPOINT=$storage_url DCAMS_USER=sandbox-user DCAMS_PASS=wrong \
+    $RUNNER "$CLI_BIN" check >"$out" 2>"$err"
+if [ $? -eq 2 ] && grep -qF 'check failed (DCAMS_ERR_UNAUTHORIZED): the service rejected the credentials' "$err" \
+    && grep -qF '"failed_step":"credentials"' "$out"; then
+    cli_pass=$((cli_pass + 1))
+else
+    cli_fail=$((cli_fail + 1))
+    echo "FAIL dcams_cli check with a wrong password:" >&2
     cat "$out" "$err" >&2
 fi
 # --timeout-ms: the call's own deadline, against the sandbox that answers late.

@@ -605,6 +605,13 @@ static void test_rule_handles(void)
     CHECK(err == NULL);
     covered("dcams_call_set_timeout_ms");
 
+    /* dcams_call_cancel (no value output; see test_observe.c for a cancel in flight) */
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_call_cancel(NULL, &err), DCAMS_ERR_NULL_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_NULL_ARGUMENT);
+    dcams_string_free(err);
+    covered("dcams_call_cancel");
+
     /* dcams_call_get_meta: no call made yet, struct_size too small, NULLs. */
     memset(&meta, 0xa5, sizeof meta);
     meta.struct_size = (uint32_t)sizeof meta;
@@ -694,6 +701,21 @@ static void test_rule_handles(void)
     CHECK(err == NULL);
     covered("dcams_config_set_bool");
 
+    /* dcams_config_set_log_callback (no value output; see test_observe.c for the events) */
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(config, NULL, NULL, 6, &err), DCAMS_ERR_INVALID_ARGUMENT, err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_INVALID_ARGUMENT);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(NULL, NULL, NULL, DCAMS_LOG_INFO, &err), DCAMS_ERR_NULL_ARGUMENT,
+               err);
+    CHECK_ERROR_JSON(err, DCAMS_ERR_NULL_ARGUMENT);
+    dcams_string_free(err);
+    err = SENTINEL(char);
+    CHECK_CODE(dcams_config_set_log_callback(config, NULL, NULL, DCAMS_LOG_INFO, &err), DCAMS_OK, err);
+    CHECK(err == NULL);
+    covered("dcams_config_set_log_callback");
+
     /* dcams_client_new_from_config: a plain-HTTP non-loopback endpoint. */
     CHECK_CODE(dcams_config_set_string(config, "endpoint", "http://example.com/storage", NULL),
                DCAMS_OK, NULL);
@@ -750,8 +772,25 @@ static void test_rule_handles(void)
     client = NULL;
     CHECK_CODE(dcams_client_new(g_config, &client, NULL), DCAMS_OK, NULL);
     CHECK(client != NULL);
-    dcams_client_free(client);
     covered("dcams_client_new");
+
+    /* dcams_client_check: NULL client (no report), then a report (see test_observe.c). */
+    {
+        outcome o;
+        CALL(o, dcams_client_check(NULL, NULL, &o.result, &o.error));
+        CHECK_CODE(o.code, DCAMS_ERR_NULL_ARGUMENT, o.error);
+        outcome_free(&o);
+        CALL(o, dcams_client_check(client, NULL, NULL, &o.error));
+        CHECK_CODE(o.code, DCAMS_ERR_NULL_ARGUMENT, o.error);
+        CHECK_HAS(o.error, "out_report");
+        outcome_free(&o);
+        CALL(o, dcams_client_check(client, NULL, &o.result, &o.error));
+        CHECK_CODE(o.code, DCAMS_OK, o.error);
+        CHECK_STR(o.result, "/name", "DCAMS_OK");
+        outcome_free(&o);
+    }
+    dcams_client_free(client);
+    covered("dcams_client_check");
 
     /* The frees: NULL is harmless. */
     dcams_call_free(call);

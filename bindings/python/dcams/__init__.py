@@ -9,13 +9,17 @@ The wheel carries the shared library inside the package; ``DCAMS_LIB``
 overrides it (see ``dcams._lib`` for the whole lookup order).
 """
 
+from ._cancel import CancelToken
+from ._check import CheckReport, CheckStep
 from ._lib import lib_path as library_path, lib_version as library_version
+from ._log import TRACE
 from ._origin import VERSION as _VERSION
 from .batch import BatchProgress, BatchResult
 from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     BadRequestError,
     BadResponseError,
+    CancelledError,
     Code,
     ConfigError,
     DcamsError,
@@ -54,6 +58,10 @@ __all__ = [
     "Status",
     "Code",
     "CallMeta",
+    "CancelToken",
+    "CheckReport",
+    "CheckStep",
+    "TRACE",
     "JsonReply",
     "UpsertResult",
     "StatusResult",
@@ -77,5 +85,6 @@ __all__ = [
     "DcamsTimeoutError",
     "BadResponseError",
     "RedirectError",
+    "CancelledError",
     "InternalError",
 ]

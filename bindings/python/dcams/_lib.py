@@ -34,6 +34,7 @@ import ctypes
 import ctypes.util
 import os
 from ctypes import (
+    CFUNCTYPE,
     POINTER,
     CFUNCTYPE,
     Structure,
@@ -167,6 +168,10 @@ def new_struct(cls: Type[S]) -> S:
     return value
 
 
+#: ``dcams_log_callback``: (userdata, level, target, message, message_len).
+#: ``message`` is taken as a pointer, read with its length (see ``_log``).
+dcams_log_callback = CFUNCTYPE(None, c_void_p, c_int32, c_char_p, c_void_p, c_size_t)
+
 client_p = POINTER(dcams_client)
 config_p = POINTER(dcams_config)
 call_p = POINTER(dcams_call)
@@ -180,6 +185,7 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
     ("dcams_call_free", None, [call_p]),
     ("dcams_call_set_timeout_ms", dcams_code_t, [call_p, c_uint64, out_string]),
     ("dcams_call_get_meta", dcams_code_t, [call_p, POINTER(dcams_call_meta), out_string]),
+    ("dcams_call_cancel", dcams_code_t, [call_p, out_string]),
     ("dcams_client_new", dcams_code_t, [c_char_p, POINTER(client_p), out_string]),
     ("dcams_client_new_from_config", dcams_code_t, [config_p, POINTER(client_p), out_string]),
     ("dcams_client_free", None, [client_p]),
@@ -204,6 +210,7 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
         ],
     ),
     ("dcams_client_get_status", dcams_code_t, [client_p, c_char_p, call_p, out_string, out_string]),
+    ("dcams_client_check", dcams_code_t, [client_p, call_p, out_string, out_string]),
     (
         "dcams_client_update_status",
         dcams_code_t,
@@ -226,6 +233,11 @@ SIGNATURES: List[Tuple[str, Any, List[Any]]] = [
     ("dcams_config_set_string", dcams_code_t, [config_p, c_char_p, c_char_p, out_string]),
     ("dcams_config_set_int", dcams_code_t, [config_p, c_char_p, c_int64, out_string]),
     ("dcams_config_set_bool", dcams_code_t, [config_p, c_char_p, c_int32, out_string]),
+    (
+        "dcams_config_set_log_callback",
+        dcams_code_t,
+        [config_p, dcams_log_callback, c_void_p, c_int32, out_string],
+    ),
     (
         "dcams_images_front",
         dcams_code_t,
@@ -405,6 +417,7 @@ __all__ = [
     "dcams_customer",
     "dcams_document",
     "dcams_images",
+    "dcams_log_callback",
     "lib",
     "lib_names",
     "lib_path",

@@ -12,7 +12,9 @@ from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint8, c_void_p
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from . import _lib
+from . import _cancel, _lib, _log
+from ._cancel import CancelToken
+from ._check import CheckReport
 from ._lib import (
     call_p,
     check,
@@ -75,6 +77,8 @@ _SETTINGS: Tuple[Tuple[str, str, str], ...] = (
     ("check_image_format", "check_image_format", "bool"),
     ("danger_allow_plain_http", "danger_allow_plain_http", "bool"),
     ("environment", "environment", "bool"),
+    ("app_name", "app_name", "string"),
+    ("app_version", "app_version", "string"),
 )
 #: Keywords whose values never appear in a message.
 _SECRETS = frozenset({"password", "test_key", "proxy", "request"})
@@ -324,7 +328,19 @@ class Client:
     ``check_image_format``                                       ``True`` (refuse non-image documents)
     ``danger_allow_plain_http``                                  ``False`` (``http://`` beyond loopback)
     ``environment``                                              ``True``; ``False``: read no variable
+    ``app_name``, ``app_version``                                none: HTTP tokens added to the User-Agent
+    ``log_level``                                                as ``logging.getLogger("dcams")`` is set
     ============================  =============================  =========================================
+
+    ``log_level``: libdcams's log events go to the ``logging`` loggers
+    ``dcams.*`` (see ``dcams._log``: levels mapped, records on the thread that
+    made the call, nothing secret or personal in them). ``None`` installs
+    the callback at the level ``logging.getLogger("dcams")`` has when the
+    client is made (WARNING by default: retries and failures); a name
+    (``"error"``, ``"warn"``, ``"info"``, ``"debug"``, ``"trace"``) or a
+    ``logging`` level picks it; ``"off"`` installs none. :meth:`check`
+    proves configuration, network, TLS and credentials without storing
+    anything.
 
     Certificate verification is always on. ``proxy`` beats
     ``no_proxy=True``, which beats the environment; a loopback endpoint
@@ -351,10 +367,16 @@ class Client:
     Every result, and every error raised by a call, carries ``meta``
     (:class:`CallMeta`): attempts, elapsed time, bytes sent, HTTP status,
     connection reuse. Every call takes a keyword ``timeout_ms``: a deadline
-    for that call alone, instead of the client's ``timeout_ms``.
+    for that call alone, instead of the client's ``timeout_ms``; and
+    ``cancel``: a :class:`dcams.CancelToken` whose ``cancel()``, from any
+    thread, ends the call with :class:`dcams.CancelledError` within 100 ms.
+    A Ctrl-C during a call made on the main thread cancels it and raises
+    ``KeyboardInterrupt`` at once (the C part runs on a helper thread while
+    the main thread waits, interruptibly).
     """
 
     _handle: Optional[Any]
+    _forwarder: Optional[_log.Forwarder]
 
     def __init__(
         self,
@@ -378,6 +400,9 @@ class Client:
         check_image_format: Optional[bool] = None,
         danger_allow_plain_http: Optional[bool] = None,
         environment: Optional[bool] = None,
+        app_name: Optional[str] = None,
+        app_version: Optional[str] = None,
+        log_level: Union[str, int, bool, None] = None,
     ) -> None:
         values: Dict[str, object] = {
             "endpoint": endpoint,
@@ -399,8 +424,11 @@ class Client:
             "check_image_format": check_image_format,
             "danger_allow_plain_http": danger_allow_plain_http,
             "environment": environment,
+            "app_name": app_name,
+            "app_version": app_version,
         }
         self._init_state(endpoint, environment is not False)
+        level = _log.c_level(log_level)
         config = config_p()
         check(_c.dcams_config_new, byref(config))
         try:
@@ -419,6 +447,10 @@ class Client:
                     if not isinstance(value, bool):
                         raise TypeError(f"{keyword} must be bool, not {type(value).__name__}")
                     check(_c.dcams_config_set_bool, config, name, 1 if value else 0)
+            if level is not None:
+                # Kept on the client for its whole life: C calls it through this pointer.
+                self._forwarder = _log.Forwarder()
+                check(_c.dcams_config_set_log_callback, config, self._forwarder.callback, None, level)
             handle = client_p()
             check(_c.dcams_client_new_from_config, config, byref(handle))
         finally:
@@ -431,7 +463,8 @@ class Client:
         """A client from the library's JSON configuration
         (``dcams_client_new``): an object with the members of the table in
         the class documentation, named as the library names them (``"pass"``
-        for the password). ``config`` is JSON text or a mapping."""
+        for the password). ``config`` is JSON text or a mapping. JSON cannot
+        carry a log callback: such a client does not log (use ``Client(...)``)."""
         if isinstance(config, Mapping):
             data: object = dict(config)
             text = json.dumps(config)
@@ -459,6 +492,7 @@ class Client:
         self._closing = False
         self._endpoint = endpoint
         self._environment = environment
+        self._forwarder = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -513,12 +547,22 @@ class Client:
                     self._cond.notify_all()
 
     def _run(
-        self, fn: Any, args: Sequence[object], timeout_ms: Optional[int], outputs: Sequence[Any] = ()
+        self,
+        fn: Any,
+        args: Sequence[object],
+        timeout_ms: Optional[int],
+        outputs: Sequence[Any] = (),
+        *,
+        cancel: Optional[CancelToken] = None,
     ) -> Tuple[str, CallMeta]:
         """One service call, always with a ``dcams_call``: runs
         ``fn(client, *args, call, *outputs, &result, &error)`` and returns
         the reply text and what the call did, or raises the error (with
-        ``meta``). ``outputs`` are extra value outputs (ctypes objects)."""
+        ``meta``). ``outputs`` are extra value outputs (ctypes objects).
+        ``cancel`` can cancel it from another thread; on the main thread a
+        Ctrl-C cancels it and raises ``KeyboardInterrupt`` (see ``_cancel``)."""
+        if cancel is not None and not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a dcams.CancelToken, not {type(cancel).__name__}")
         if timeout_ms is not None:
             timeout_ms = _int(timeout_ms, "timeout_ms", low=0)
         call = call_p()
@@ -529,11 +573,17 @@ class Client:
         try:
             if timeout_ms is not None:
                 check(_c.dcams_call_set_timeout_ms, call, timeout_ms)
+            if cancel is not None:
+                cancel._attach(call)
             with self._use() as handle:
-                code = int(fn(handle, *args, call, *(byref(o) for o in outputs), byref(result), byref(error)))
+                c_args = (handle, *args, call, *(byref(o) for o in outputs), byref(result), byref(error))
+                code = _cancel.run(lambda: int(fn(*c_args)), call)
+                del c_args
             meta = _read_meta(call)
         finally:
             del args  # no traceback may keep the caller's buffers alive
+            if cancel is not None:
+                cancel._detach(call)
             _c.dcams_call_free(call)
             text = take_string(result.value)
             error_text = take_string(error.value)
@@ -544,6 +594,17 @@ class Client:
         return text, meta
 
     # -- services ----------------------------------------------------------
+
+    def check(self, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> CheckReport:
+        """Checks, without storing anything, that calls can work:
+        configuration, name resolution, TCP, the proxy's tunnel (when one
+        applies), TLS and the credentials, each step timed
+        (``dcams_client_check``: one getStatus for an address in the
+        reserved ``.invalid`` domain; HTTP 404 = credentials accepted, 401
+        = rejected). Returns the report whatever it found; its ``ok``,
+        ``hint`` and :meth:`CheckReport.raise_for_failure` say how it went."""
+        text, meta = self._run(_c.dcams_client_check, (), timeout_ms, cancel=cancel)
+        return CheckReport.from_json(text, meta)
 
     def upsert(
         self,
@@ -561,7 +622,7 @@ class Client:
         phone: Optional[str] = None,
         reference: Optional[str] = None,
         test_key: Optional[str] = None,
-        timeout_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None,
     ) -> UpsertResult:
         """createOrUpdateCustomer: creates or updates the customer ``email``.
 
@@ -575,7 +636,7 @@ class Client:
         fields = dict(fn=fn, ln=ln, addr=addr, city=city, state=state, zip=zip, dob=dob, phone=phone)
         c = customer_struct(email, front, back, fields, reference, test_key, keep)
         try:
-            text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms)
+            text, meta = self._run(_c.dcams_client_upsert, (byref(c),), timeout_ms, cancel=cancel)
         finally:
             # Only now may the buffers go; drop them before raising, so a
             # traceback holding this frame does not keep a bytearray exported.
@@ -604,7 +665,7 @@ class Client:
         )
 
     def call_json(
-        self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None
+        self, request: Union[Mapping[str, Any], str, bytes], *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None
     ) -> JsonReply:
         """Sends a request given as the documented JSON body and returns the
         service's reply (a ``dict`` with ``.meta``). ``request`` is a
@@ -624,16 +685,20 @@ class Client:
             text = request
         else:
             raise TypeError(f"request must be a dict or JSON text, not {type(request).__name__}")
-        reply, meta = self._run(_c.dcams_client_call_json, (_required_text(text, "request"),), timeout_ms)
+        reply, meta = self._run(
+            _c.dcams_client_call_json, (_required_text(text, "request"),), timeout_ms, cancel=cancel
+        )
         return JsonReply(_parse_reply(reply), meta)
 
-    def get_status(self, email: str, *, timeout_ms: Optional[int] = None) -> StatusResult:
+    def get_status(self, email: str, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> StatusResult:
         """getStatus: the review status and stored attributes of ``email``."""
-        text, meta = self._run(_c.dcams_client_get_status, (_required_text(email, "email"),), timeout_ms)
+        text, meta = self._run(
+            _c.dcams_client_get_status, (_required_text(email, "email"),), timeout_ms, cancel=cancel
+        )
         return StatusResult.from_reply(_parse_reply(text), meta)
 
     def update_status(
-        self, email: str, status: Union[Status, str], *, timeout_ms: Optional[int] = None
+        self, email: str, status: Union[Status, str], *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None
     ) -> StatusResult:
         """updateStatus: sets the review status (``Status`` or ``"PASS"``,
         ``"PENDING"``, ``"FAIL"``). Anything else raises
@@ -647,17 +712,19 @@ class Client:
                 field="status",
             )
         text, meta = self._run(
-            _c.dcams_client_update_status, (_required_text(email, "email"), parsed.code), timeout_ms
+            _c.dcams_client_update_status, (_required_text(email, "email"), parsed.code), timeout_ms, cancel=cancel
         )
         return StatusResult.from_reply(_parse_reply(text), meta, status_in_target=True)
 
-    def get_document_images(self, email: str, *, timeout_ms: Optional[int] = None) -> ImagesResult:
+    def get_document_images(self, email: str, *, timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None) -> ImagesResult:
         """getDocumentImages: the stored images, decoded (``None`` for a side
         that is not stored), with status and attributes."""
         raw_email = _required_text(email, "email")
         images = images_p()
         try:
-            text, meta = self._run(_c.dcams_client_get_document_images, (raw_email,), timeout_ms, (images,))
+            text, meta = self._run(
+                _c.dcams_client_get_document_images, (raw_email,), timeout_ms, (images,), cancel=cancel
+            )
             front = _image_side(_c.dcams_images_front, images)
             back = _image_side(_c.dcams_images_back, images)
         finally:
@@ -670,7 +737,7 @@ class Client:
         front_path: PathArg,
         back_path: Optional[PathArg] = None,
         *,
-        timeout_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None, cancel: Optional[CancelToken] = None,
     ) -> StatusResult:
         """getDocumentImages, writing the front image to ``front_path`` and
         the back image to ``back_path``. Files are created or truncated; if
@@ -682,7 +749,7 @@ class Client:
             _path(front_path, "front_path"),
             None if back_path is None else _path(back_path, "back_path"),
         )
-        text, meta = self._run(_c.dcams_client_save_document_images, args, timeout_ms)
+        text, meta = self._run(_c.dcams_client_save_document_images, args, timeout_ms, cancel=cancel)
         return StatusResult.from_reply(_parse_reply(text), meta)
 
 

@@ -26,7 +26,7 @@ from the builtin exception that fits, so ``except ValueError`` (or
     │   ├── DcamsTimeoutError (TimeoutError) 42
     │   ├── BadResponseError                 43
     │   └── RedirectError                    44
-    │   (45 CANCELLED: a TransportError by its range, until cancelling is offered in Python)
+    ├── CancelledError                       45 (a CancelToken cancelled the call)
     └── InternalError                        99
 """
 
@@ -254,6 +254,12 @@ class RedirectError(TransportError):
     """Code 44: the service answered with a redirect (never followed)."""
 
 
+class CancelledError(DcamsError):
+    """Code 45: the call was cancelled (:class:`dcams.CancelToken`) before it
+    finished; it was not retried and the client stays usable. (A Ctrl-C
+    during a call raises ``KeyboardInterrupt`` instead, after cancelling it.)"""
+
+
 class InternalError(DcamsError):
     """Code 99: a bug in libdcams."""
 
@@ -282,6 +288,7 @@ _BY_CODE: Dict[int, Type[DcamsError]] = {
     Code.TIMEOUT: DcamsTimeoutError,
     Code.BAD_RESPONSE: BadResponseError,
     Code.REDIRECT: RedirectError,
+    Code.CANCELLED: CancelledError,
     Code.INTERNAL: InternalError,
 }
 
@@ -356,6 +363,7 @@ __all__ = [
     "DcamsTimeoutError",
     "BadResponseError",
     "RedirectError",
+    "CancelledError",
     "InternalError",
     "exception_class",
     "error_from_json",

@@ -57,7 +57,8 @@ def ctypes_of(c_type: str) -> Any:
     Strings: ``const char *`` in is ``c_char_p``; a ``char *`` the library
     owns (only ever handed back to ``dcams_string_free``) is ``c_void_p``,
     and ``char **`` (an owned string out) is ``POINTER(c_void_p)``, so the
-    pointer is kept for the free. Structs and opaque handles: the binding's
+    pointer is kept for the free. ``void *`` is ``c_void_p``; a function
+    pointer typedef is the binding's ``CFUNCTYPE`` of that name. Structs and opaque handles: the binding's
     class of the header's name, behind as many ``POINTER`` as stars.
     """
     const = c_type.startswith("const ")
@@ -67,7 +68,7 @@ def ctypes_of(c_type: str) -> Any:
     base = base.replace("*", "").strip()
     if base == "void":
         assert stars <= 1, c_type
-        return c_void_p if stars else None
+        return c_void_p if stars else None  # void * (userdata): an address
     if base == "char":
         assert stars in (1, 2), c_type
         if stars == 2:

@@ -36,8 +36,6 @@ def test_every_result_carries_meta(sandbox, tmp_path):
     assert isinstance(results[5], dict) and results[5]["status"] == "PASS"
 
 
-@pytest.mark.xfail(strict=True, reason="libdcams reports connection_reused as -1 (not known) for every call: "
-                   "dcams-client never sets CallMeta::connection_reused")
 def test_meta_tells_a_new_connection_from_a_pooled_one(sandbox):
     email = unique_email("pool")
     with sandbox.client() as c:  # a new client: its first call opens a connection

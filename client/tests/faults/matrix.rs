@@ -13,7 +13,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime};
 
-use dcams_client::{Client, Config, ErrorKind, Secret};
+use dcams_client::{Client, Config, ErrorKind, LogLevel, Secret};
 
 use crate::misbehave::{Behavior, Canned, Misbehave};
 use crate::support::*;
@@ -91,6 +91,10 @@ pub struct RowRun {
     pub problems: Vec<String>,
     /// Every string the library produced (for the redaction test).
     pub outputs: Vec<String>,
+    /// Every log line of the row's call, captured at trace level.
+    pub logs: Vec<String>,
+    /// The e-mail address the row's customer had (no log line may hold it in clear).
+    pub email: String,
 }
 
 fn ms(n: u64) -> Duration {
@@ -551,23 +555,27 @@ pub fn run_row(row: &Row, creds: &Creds) -> RowRun {
             }
             None => {
                 println!("ROW {:<44} SKIPPED: this network stack never leaves a connect unanswered", row.name);
-                return RowRun { problems, outputs: Vec::new() };
+                return RowRun { problems, outputs: Vec::new(), logs: Vec::new(), email: String::new() };
             }
         },
     };
     let mut config = fast_config(&endpoint, &creds.pass);
     config.test_key = creds.test_key.as_deref().map(Secret::new);
     (row.tune)(&mut config);
+    // Every row logs at trace level: the redaction test scans what it logged.
+    let capture = LogCapture::default();
+    config.log = Some(capture.sink());
+    config.log_level = LogLevel::Trace;
+    let email = format!("row.{}@example.com", row.name.replace('_', "-"));
     let mut outputs = vec![format!("{config:?}")];
     let client = match Client::new(config) {
         Ok(c) => c,
         Err(e) => {
             problems.push(format!("Client::new failed: {e}"));
-            return RowRun { problems, outputs };
+            return RowRun { problems, outputs, logs: capture.lines(), email };
         }
     };
     outputs.push(format!("{client:?}"));
-    let email = format!("row.{}@example.com", row.name.replace('_', "-"));
     let img = image(row.upload, creds.seed);
     let cust = customer(&email, &img);
     outputs.push(format!("{cust:?}"));
@@ -614,7 +622,7 @@ pub fn run_row(row: &Row, creds: &Creds) -> RowRun {
     drop(client);
     drop(server);
     drop(backlog);
-    RowRun { problems, outputs }
+    RowRun { problems, outputs, logs: capture.lines(), email }
 }
 
 /// Runs the named row of [`rows`] with plain credentials and asserts it.

@@ -4,11 +4,13 @@
 //! image. Every output the library produced — `Display`, `Debug` and
 //! `to_json()` of errors, `Debug` of clients, configs, customers and
 //! replies — must hold none of the secrets nor any 32-character run of the
-//! image's base64.
+//! image's base64. Every log line of those calls, captured at trace level,
+//! must moreover hold neither the customer's e-mail address in clear nor
+//! any of its attributes (names, dob, address, phone).
 
 use std::time::Duration;
 
-use dcams_client::{Client, ErrorKind, ProxySetting, ReviewStatus, Secret};
+use dcams_client::{Client, ErrorKind, LogLevel, ProxySetting, ReviewStatus, Secret};
 use dcams_sandbox::{SandboxConfig, ScriptedAnswer};
 
 use crate::matrix::{message_echo_rows, rows, run_row, Creds, CPU};
@@ -18,6 +20,16 @@ use crate::support::*;
 fn forbidden(creds: &Creds) -> Forbidden {
     let enc = b64(&image(3000, creds.seed));
     Forbidden::new(&[RED_PASS, RED_TEST_KEY, RED_PROXY_PASS], &[&enc])
+}
+
+/// What no log line may hold: the secrets and the image, plus the clear
+/// e-mail addresses and every customer attribute.
+fn forbidden_in_logs(creds: &Creds, emails: &[&str]) -> Forbidden {
+    let enc = b64(&image(3000, creds.seed));
+    let mut strings = vec![RED_PASS, RED_TEST_KEY, RED_PROXY_PASS];
+    strings.extend(RED_ATTRIBUTES);
+    strings.extend(emails);
+    Forbidden::new(&strings, &[&enc])
 }
 
 fn check(label: &str, outputs: &[String], f: &Forbidden, leaks: &mut Vec<String>) {
@@ -36,6 +48,8 @@ fn no_secret_in_any_output_of_the_matrix() {
     let all = rows(&creds);
     let mut leaks = Vec::new();
     let mut ran = 0;
+    let mut log_lines = 0;
+    let mut control = None;
     std::thread::scope(|s| {
         let handles: Vec<_> = all
             .iter()
@@ -46,10 +60,30 @@ fn no_secret_in_any_output_of_the_matrix() {
             let run = h.join().unwrap_or_else(|_| panic!("row {name} panicked"));
             ran += 1;
             check(name, &run.outputs, &f, &mut leaks);
+            let in_logs = forbidden_in_logs(&creds, &[&run.email]);
+            check(&format!("{name} (log)"), &run.logs, &in_logs, &mut leaks);
+            log_lines += run.logs.len();
+            if control.is_none() && !run.logs.is_empty() {
+                control = Some((run.logs, run.email));
+            }
         }
     });
     assert!(ran >= 40, "only {ran} rows ran");
+    assert!(log_lines >= 4 * ran, "only {log_lines} log lines from {ran} rows");
     assert!(leaks.is_empty(), "{} leak(s):\n{}", leaks.len(), leaks.join("\n"));
+    // The control: the same scan finds each kind of value when one is planted.
+    let (logs, email) = control.expect("a row logged");
+    let in_logs = forbidden_in_logs(&creds, &[&email]);
+    let enc = b64(&image(3000, creds.seed));
+    for planted in
+        [RED_DOB.to_owned(), RED_PHONE.to_owned(), email.clone(), RED_TEST_KEY.to_owned(), enc[100..140].to_owned()]
+    {
+        let mut with = logs.clone();
+        with.push(format!("info dcams::attempt planted={planted}"));
+        let mut found = Vec::new();
+        check("control", &with, &in_logs, &mut found);
+        assert_eq!(found.len(), 1, "the scan missed {planted:?}: {found:?}");
+    }
 }
 
 /// A service whose error `message` quotes the password: the error carries
@@ -85,9 +119,12 @@ fn no_secret_in_outputs_against_nginx_sandbox_and_proxies() {
     let push_err = |outputs: &mut Vec<String>, e: &dcams_client::Error| {
         outputs.extend([e.to_string(), format!("{e:?}"), format!("{e:?}")]);
     };
+    let capture = LogCapture::default();
     let config = |prefix: &str, trust: bool| {
         let mut c = fast_config(&nx.url("localhost", prefix), RED_PASS);
         c.test_key = Some(Secret::new(RED_TEST_KEY));
+        c.log = Some(capture.sink());
+        c.log_level = LogLevel::Trace;
         if trust {
             c.ca_bundle = Some(nx.pki.ca());
         }
@@ -163,5 +200,9 @@ fn no_secret_in_outputs_against_nginx_sandbox_and_proxies() {
 
     let mut leaks = Vec::new();
     check("nginx/sandbox/proxy", &outputs, &f, &mut leaks);
+    let logs = capture.lines();
+    assert!(logs.len() > 30, "only {} log lines", logs.len());
+    let in_logs = forbidden_in_logs(&creds, &["red@example.com", "red2@example.com", "nobody@example.com"]);
+    check("nginx/sandbox/proxy (log)", &logs, &in_logs, &mut leaks);
     assert!(leaks.is_empty(), "{} leak(s):\n{}", leaks.len(), leaks.join("\n"));
 }

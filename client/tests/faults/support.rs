@@ -9,11 +9,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use dcams_client::{Config, Customer, Document, Error, ErrorKind, ProxySetting, Secret};
+use dcams_client::{Config, Customer, Document, Error, ErrorKind, LogSink, ProxySetting, Secret};
 
 /// Credentials the in-process sandbox accepts.
 pub const USER: &str = "sandbox-user";
@@ -23,6 +23,33 @@ pub const PASS: &str = "sandbox-pass";
 pub const RED_PASS: &str = "PW-REDACT-7f3a9c";
 pub const RED_TEST_KEY: &str = "TK-REDACT-51be0d";
 pub const RED_PROXY_PASS: &str = "PX-REDACT-0c4e21";
+
+/// Customer attributes every fault-matrix upsert sends: distinctive, so a
+/// log line holding one in clear is found by a plain substring search.
+pub const RED_FN: &str = "Ottoline";
+pub const RED_LN: &str = "Fairweather-Quist";
+pub const RED_DOB: &str = "19690723";
+pub const RED_ADDR: &str = "17 Cherrytree Lanex";
+pub const RED_CITY: &str = "Quahogton";
+pub const RED_ZIP: &str = "62791";
+pub const RED_PHONE: &str = "2175550123";
+/// Every value above: what no log line may contain.
+pub const RED_ATTRIBUTES: [&str; 7] = [RED_FN, RED_LN, RED_DOB, RED_ADDR, RED_CITY, RED_ZIP, RED_PHONE];
+
+/// Every log line of the calls of the clients it is given to (as a sink),
+/// as `level target message`.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<String>>>);
+
+impl LogCapture {
+    pub fn sink(&self) -> LogSink {
+        let lines = self.0.clone();
+        LogSink::new(move |r| lines.lock().unwrap().push(format!("{} {} {}", r.level, r.target, r.message)))
+    }
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -201,9 +228,13 @@ pub fn b64(bytes: &[u8]) -> String {
 
 pub fn customer<'a>(email: &str, img: &'a [u8]) -> Customer<'a> {
     Customer {
-        r#fn: Some("Ada".into()),
-        ln: Some("Example".into()),
-        dob: Some("19800214".into()),
+        r#fn: Some(RED_FN.into()),
+        ln: Some(RED_LN.into()),
+        dob: Some(RED_DOB.into()),
+        addr: Some(RED_ADDR.into()),
+        city: Some(RED_CITY.into()),
+        zip: Some(RED_ZIP.into()),
+        phone: Some(RED_PHONE.into()),
         ..Customer::new(email, Document::from_bytes(img))
     }
 }
