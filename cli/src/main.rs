@@ -62,6 +62,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         back: Option<PathBuf>,
     },
+    /// Check the configuration, connectivity and credentials without storing
+    /// anything; prints each step and, on failure, a hint. Exit 0 when every
+    /// step passed, 2 otherwise.
+    Check,
     /// Set a customer's review status (updateStatus); prints the reply.
     SetStatus {
         /// The customer's e-mail.
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
             Command::Status { email } => ops::status(&client, &email),
             Command::Images { email, front, back } => ops::images(&client, &email, &front, back.as_deref()),
             Command::SetStatus { email, status } => ops::set_status(&client, &email, &status),
+            Command::Check => ops::check(&client),
         },
     };
     if let Exit::Usage(message) = &exit {

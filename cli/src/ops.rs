@@ -90,3 +90,19 @@ pub fn set_status(client: &Client, email: &str, status: &str) -> Exit {
         None => Exit::usage(format!("status must be PASS, PENDING or FAIL, not {status:?}")),
     }
 }
+
+/// `dcams check`: the client's own check (see `Client::check`), its report
+/// printed step by step.
+pub fn check(client: &Client) -> Exit {
+    let report = client.check();
+    print!("{report}");
+    if report.ok() {
+        Exit::Ok
+    } else {
+        if let Some(e) = &report.error {
+            let (_, name) = code_of(e.kind());
+            eprintln!("dcams: check failed: {name}: {}", e.message());
+        }
+        Exit::SomeFailed
+    }
+}

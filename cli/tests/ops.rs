@@ -53,3 +53,20 @@ fn upsert_status_set_status_and_images() {
     assert!(text(&out.stderr).contains("DCAMS_ERR_VALIDATION (dob)"), "{}", text(&out.stderr));
     assert_eq!(run(&sb, &["set-status", "ada@example.com", "DONE"]).status.code(), Some(1));
 }
+
+#[test]
+fn check_passes_with_the_right_credentials_and_names_them_otherwise() {
+    let sb = start(SandboxConfig::default());
+    let out = run(&sb, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("credentials") && !report.contains("failed"), "{report}");
+
+    let out = dcams(&sb, &["check"]).env("DCAMS_PASS", "not-the-password").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (report, err) = (text(&out.stdout), text(&out.stderr));
+    assert!(report.contains("hint:") && report.contains("credentials"), "{report}");
+    assert!(err.contains("DCAMS_ERR_UNAUTHORIZED"), "{err}");
+    assert!(!report.contains("not-the-password") && !err.contains("not-the-password"));
+    assert_eq!(sb.customer_count(), 0, "a check stores nothing");
+}

@@ -51,7 +51,11 @@ impl fmt::Display for Service {
 /// Only `email` and `front` are required. Values are sent exactly as given
 /// (after validation: `email` syntax, `dob` as a real `YYYYMMDD` date,
 /// documents non-empty and recognised as images).
-#[derive(Clone, Default, PartialEq, Debug)]
+///
+/// `Debug` shows the e-mail masked (`j***@example.com`), which attributes
+/// are set (never their values: names, dob, address and phone are personal
+/// data), and the documents' kind and size.
+#[derive(Clone, Default, PartialEq)]
 pub struct Customer<'a> {
     /// E-mail address: the record's key. Sent byte-for-byte (case and `+tags` kept).
     pub email: String,
@@ -83,6 +87,21 @@ pub struct Customer<'a> {
     pub test_key: Option<Secret>,
 }
 
+impl fmt::Debug for Customer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set: Vec<&str> = self.attributes().map(|(name, _)| name).collect();
+        f.debug_struct("Customer")
+            .field("email", &crate::mask::mask_email(&self.email))
+            .field("attributes_set", &set)
+            .field("reference", &self.reference.as_ref().map(|_| "set"))
+            .field("front", &self.front)
+            .field("back", &self.back)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .field("test_key", &self.test_key)
+            .finish()
+    }
+}
+
 impl<'a> Customer<'a> {
     /// A customer with an e-mail and a front image; set other fields directly.
     pub fn new(email: impl Into<String>, front: Document<'a>) -> Customer<'a> {
@@ -103,5 +122,27 @@ impl<'a> Customer<'a> {
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_personal_data() {
+        let c = Customer {
+            r#fn: Some("Zelda-Fn-91".into()),
+            ln: Some("Quux-Ln-27".into()),
+            dob: Some("19761103".into()),
+            addr: Some("9 Hidden Lane".into()),
+            phone: Some("5550199".into()),
+            ..Customer::new("zelda.secret@example.com", Document::from_bytes(b"\xFF\xD8\xFFimage"))
+        };
+        let d = format!("{c:?}");
+        for value in ["Zelda-Fn-91", "Quux-Ln-27", "19761103", "Hidden Lane", "5550199", "zelda.secret"] {
+            assert!(!d.contains(value), "{value} in {d}");
+        }
+        assert!(d.contains("z***@example.com") && d.contains("\"dob\""), "{d}");
     }
 }
