@@ -560,7 +560,10 @@ typedef struct dcams_batch_summary {
 
 /**
  * A log callback: called once per event, synchronously, on the thread
- * that made the call and before that call returns; never after it.
+ * that made the call and before that call returns; never after it. For
+ * `dcams_client_upsert_batch` "the thread that made the call" is one of
+ * libdcams's batch worker threads (each record is a call of its own), and
+ * every event still comes before `dcams_client_upsert_batch` returns.
  *
  * - `userdata`: as given to `dcams_config_set_log_callback`;
  * - `level`: one of `dcams_log_level`;
@@ -578,7 +581,8 @@ typedef struct dcams_batch_summary {
  *
  * The callback must not call libdcams functions on the same client, must
  * not unwind (no C++ exception, no longjmp out of it), and must be
- * thread-safe when several threads make calls: it runs on each of them.
+ * thread-safe when several threads make calls (or a batch runs): it runs
+ * on each of them.
  */
 typedef void (*dcams_log_callback)(void *userdata,
                                    int32_t level,

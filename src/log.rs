@@ -33,7 +33,10 @@ impl dcams_log_level {
 }
 
 /// A log callback: called once per event, synchronously, on the thread
-/// that made the call and before that call returns; never after it.
+/// that made the call and before that call returns; never after it. For
+/// `dcams_client_upsert_batch` "the thread that made the call" is one of
+/// libdcams's batch worker threads (each record is a call of its own), and
+/// every event still comes before `dcams_client_upsert_batch` returns.
 ///
 /// - `userdata`: as given to `dcams_config_set_log_callback`;
 /// - `level`: one of `dcams_log_level`;
@@ -51,7 +54,8 @@ impl dcams_log_level {
 ///
 /// The callback must not call libdcams functions on the same client, must
 /// not unwind (no C++ exception, no longjmp out of it), and must be
-/// thread-safe when several threads make calls: it runs on each of them.
+/// thread-safe when several threads make calls (or a batch runs): it runs
+/// on each of them.
 #[allow(non_camel_case_types)]
 pub type dcams_log_callback = Option<
     unsafe extern "C" fn(
