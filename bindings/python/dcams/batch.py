@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, Generator, Iterable, Iterator, List, Map
 
 from . import _lib
 from ._lib import dcams_batch_callback, dcams_batch_options, dcams_batch_summary, dcams_customer, new_struct
-from .client import CUSTOMER_FIELDS, Client, customer_struct
+from .client import CUSTOMER_FIELDS, Client, customer_struct, meta_from_struct
 from .errors import Code, DcamsError, InvalidArgumentError, error_from_json
 from .results import CallMeta, Status, UpsertResult
 
@@ -85,18 +85,6 @@ class BatchProgress:
     failed: int
     total: Optional[int]
     elapsed_s: float
-
-
-def _meta(code: int, m: Any) -> CallMeta:
-    return CallMeta(
-        code=code,
-        attempts=int(m.attempts),
-        http_status=int(m.http_status) or None,
-        elapsed_ms=int(m.elapsed_ms),
-        request_bytes=int(m.request_bytes),
-        response_bytes=int(m.response_bytes),
-        connection_reused=None if m.connection_reused < 0 else bool(m.connection_reused),
-    )
 
 
 def _no_call(code: int) -> CallMeta:
@@ -263,7 +251,7 @@ def _run_window(
 
     def on_record(_userdata: Any, index: int, code: int, text: Optional[bytes], meta: Any) -> int:
         # On a libdcams thread, with the GIL: copy, hand over, return at once.
-        results.put((int(index), int(code), text, _meta(int(code), meta.contents)))
+        results.put((int(index), int(code), text, meta_from_struct(meta.contents)))
         return 1 if stop.is_set() else 0
 
     callback = dcams_batch_callback(on_record)

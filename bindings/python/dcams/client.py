@@ -269,8 +269,12 @@ def _read_meta(call: Any) -> Optional[CallMeta]:
     error = c_void_p()
     code = int(_c.dcams_call_get_meta(call, byref(m), byref(error)))
     take_string(error.value)
-    if code != Code.OK:
-        return None
+    return meta_from_struct(m) if code == Code.OK else None
+
+
+def meta_from_struct(m: Any) -> CallMeta:
+    """A filled ``struct dcams_call_meta`` (from ``dcams_call_get_meta`` or
+    a batch callback) as a :class:`CallMeta`."""
     try:
         result: int = Code(m.code)
     except ValueError:
