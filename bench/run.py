@@ -41,6 +41,7 @@ def n(x, floor=1):
 W1_REPS = n(7, 3)
 W2_REPS = {"0.3": n(7, 3), "4.8": n(5, 3), "48": n(3, 1)}
 W3_N, W3_BATCH, W3_CURL_N = n(2000, 40), n(400, 20), n(200, 20)
+W3_OVERHEAD_ROUNDS = n(21, 5)
 W4_THREADS, W4_PER_THREAD, W4_REPS = 8, n(50, 10), n(3, 1)
 
 
@@ -163,8 +164,6 @@ def loops(server, inputs):
     batch = str(W3_BATCH)
     progs = {
         "C loop (1 client)": [LOOP, "loop", batch, batch, front],
-        "C loop, libdcams before issue 10": [LOOP_BEFORE, "loop", batch, batch, front],
-        "C loop, info-level log callback": [LOOP, "loop-log", batch, batch, front],
         "Python binding (1 client)": [PY, str(PEERS / "binding_peer.py"), "loop", batch, batch, front],
         "requests.Session": [PY, str(PEERS / "requests_peer.py"), "loop", batch, batch, front],
         "curl, 1 process per call": None,
@@ -182,8 +181,6 @@ def loops(server, inputs):
                 if cmd:
                     r = run_json(cmd, env)
                     g["rates"].append(W3_BATCH / r.out["batches"][0])
-                    if name == "C loop, info-level log callback" and r.out.get("log_lines", 0) < 3 * W3_BATCH:
-                        raise RuntimeError(f"the log callback saw {r.out.get('log_lines')} lines")
                     g["client_cpu"].append(r.out["cpu"][0] / W3_BATCH)
                     g["rss"].append(r.rss)
                     g["calls"] += W3_BATCH + 20
@@ -206,6 +203,28 @@ def loops(server, inputs):
                      "connections": g["conns"] if isinstance(server, Sandbox) else None,
                      "server_cpu_ms": 1000 * g["cpu"] / g["calls"] if isinstance(server, Sandbox) else None}
     return res
+
+
+def overhead(server, inputs):
+    """W3 logging overhead: the C loop against libdcams from before issue 10, against
+    this libdcams with no log callback, and with an info-level callback, back to back
+    in each of W3_OVERHEAD_ROUNDS rounds (the order rotating), so each round's
+    ratios are paired under the same load."""
+    env = env_for(server.endpoint)
+    batch, front = str(W3_BATCH), inputs["files"]["0.3"]
+    progs = {"before": [LOOP_BEFORE, "loop", batch, batch, front], "now": [LOOP, "loop", batch, batch, front],
+             "logged": [LOOP, "loop-log", batch, batch, front]}
+    got = {name: {"rates": [], "cpu_ms": []} for name in progs}
+    for round_no in range(W3_OVERHEAD_ROUNDS):
+        names = list(progs)
+        names = names[round_no % 3:] + names[:round_no % 3]
+        for name in names:
+            r = run_json(progs[name], env)
+            if name == "logged" and r.out.get("log_lines", 0) < 3 * W3_BATCH:
+                raise RuntimeError(f"the log callback saw {r.out.get('log_lines')} lines")
+            got[name]["rates"].append(W3_BATCH / r.out["batches"][0])
+            got[name]["cpu_ms"].append(1000 * r.out["cpu"][0] / W3_BATCH)
+    return {"rounds": W3_OVERHEAD_ROUNDS, "calls_per_round": W3_BATCH, **got}
 
 
 def concurrency(sandbox, inputs):
@@ -265,6 +284,7 @@ def main():
     inputs = data.prepare(WORK / "data")
     results = {"inputs": inputs, "config": {
         "w1_reps": W1_REPS, "w2_reps": W2_REPS, "w3_n": W3_N, "w3_batch": W3_BATCH,
+        "w3_overhead_rounds": W3_OVERHEAD_ROUNDS,
         "w3_curl_n": W3_CURL_N, "w4_threads": W4_THREADS, "w4_per_thread": W4_PER_THREAD,
         "w4_reps": W4_REPS}}
     f, b = inputs["files"], inputs["bodies"]
@@ -282,6 +302,9 @@ def main():
                 results["sink_check"] = verify_sink(s, b["48"])
             print(f"[bench] {s.name}: W3 sequential upserts", file=sys.stderr)
             results.setdefault("w3", {})[s.name] = loops(s, inputs)
+            print(f"[bench] {s.name}: W3 logging overhead (libdcams before issue 10, no callback, callback)",
+                  file=sys.stderr)
+            results.setdefault("w3_overhead", {})[s.name] = overhead(s, inputs)
     finally:
         for s in servers:
             s.stop()
