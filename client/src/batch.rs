@@ -235,8 +235,14 @@ pub struct BatchSummary {
     pub bytes_sent: u64,
     /// Wall time of the whole batch.
     pub elapsed: Duration,
-    /// Whether [`BatchOptions::stop`] ended the batch before its input did.
+    /// Whether the batch ended before its input did: [`BatchOptions::stop`]
+    /// was set, or the batch halted (see [`halted`](Self::halted)).
     pub stopped: bool,
+    /// Why the batch halted itself, if it did: an answer that no other record
+    /// can get past — [`ErrorKind::Unauthorized`] (HTTP 401, the credentials)
+    /// or [`ErrorKind::Forbidden`] (403). After the first such answer no new
+    /// record is sent; the records in flight finish and are reported.
+    pub halted: Option<ErrorKind>,
     /// The rate learned from 429 answers when the batch ended, requests per
     /// second; `None` if none was learned.
     pub learned_rate: Option<f64>,
@@ -331,6 +337,7 @@ impl Client {
         let (_, mut summary) = output.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         summary.elapsed = started.elapsed();
         summary.stopped = !input.done;
+        summary.halted = pacer.halted();
         summary.rate_limited = pacer.rate_limited.load(Ordering::Relaxed);
         summary.learned_rate = pacer.learned_rate();
         Ok(summary)
@@ -376,6 +383,9 @@ impl Client {
                         .map_err(RecordError::Call)
                 }
             };
+            if let Err(RecordError::Call(e)) = &outcome {
+                pacer.halt_on(e.kind());
+            }
             let result = RecordResult { index, tag, outcome };
             let Ok(mut output) = output.lock() else { return };
             let (on_result, summary) = &mut *output;
@@ -412,6 +422,8 @@ pub(crate) struct Pacer {
     learned: Mutex<Learned>,
     rate_limited: AtomicU64,
     stop: Option<Arc<AtomicBool>>,
+    /// Set once by the first answer that halts the batch.
+    halted: std::sync::OnceLock<ErrorKind>,
 }
 
 /// What the pacer learned from the answers.
@@ -478,11 +490,23 @@ impl Pacer {
             }),
             rate_limited: AtomicU64::new(0),
             stop,
+            halted: std::sync::OnceLock::new(),
         }
     }
 
     fn stopped(&self) -> bool {
-        self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+        self.halted.get().is_some() || self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    /// Halts the batch if a record's error says no other record can succeed.
+    fn halt_on(&self, kind: ErrorKind) {
+        if matches!(kind, ErrorKind::Unauthorized | ErrorKind::Forbidden) {
+            let _ = self.halted.set(kind);
+        }
+    }
+
+    fn halted(&self) -> Option<ErrorKind> {
+        self.halted.get().copied()
     }
 
     /// Waits until the next attempt may start: after any batch-wide pause,
