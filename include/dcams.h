@@ -513,7 +513,8 @@ typedef struct dcams_batch_summary {
    */
   uint32_t struct_size;
   /**
-   * 1 if the callback stopped the batch before every record was taken, else 0.
+   * 1 if the batch ended before every record was taken (the callback
+   * asked, or the batch halted: see `halted_code`), else 0.
    */
   int32_t stopped;
   /**
@@ -556,6 +557,13 @@ typedef struct dcams_batch_summary {
    * The rate learned from 429 answers at the end, requests per second; 0 if none.
    */
   double learned_rate;
+  /**
+   * `DCAMS_OK` (0), or why the batch halted itself: `DCAMS_ERR_UNAUTHORIZED`
+   * (HTTP 401: the credentials) or `DCAMS_ERR_FORBIDDEN` (403), answers no
+   * other record can get past. After the first such answer no new record
+   * is sent; the records in flight finish and are reported.
+   */
+  dcams_code halted_code;
 } dcams_batch_summary;
 
 /**
@@ -618,6 +626,9 @@ extern "C" {
  * this one for other calls) but must not free this client, must not
  * unwind (no C++ exception may leave it), and its userdata must be usable
  * from those threads.
+ *
+ * A 401 or 403 answer halts the batch: no new record is sent after it
+ * (every other record would be refused alike); `halted_code` says so.
  *
  * Returns `DCAMS_OK` once every record taken has been reported (whatever
  * their outcomes: see `out_summary` and the callbacks); `*out_summary`

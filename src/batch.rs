@@ -41,7 +41,8 @@ pub struct dcams_batch_options {
 pub struct dcams_batch_summary {
     /// `sizeof(dcams_batch_summary)` as the caller was compiled.
     pub struct_size: u32,
-    /// 1 if the callback stopped the batch before every record was taken, else 0.
+    /// 1 if the batch ended before every record was taken (the callback
+    /// asked, or the batch halted: see `halted_code`), else 0.
     pub stopped: i32,
     /// Records reported to the callback.
     pub records: u64,
@@ -63,6 +64,11 @@ pub struct dcams_batch_summary {
     pub elapsed_ms: u64,
     /// The rate learned from 429 answers at the end, requests per second; 0 if none.
     pub learned_rate: f64,
+    /// `DCAMS_OK` (0), or why the batch halted itself: `DCAMS_ERR_UNAUTHORIZED`
+    /// (HTTP 401: the credentials) or `DCAMS_ERR_FORBIDDEN` (403), answers no
+    /// other record can get past. After the first such answer no new record
+    /// is sent; the records in flight finish and are reported.
+    pub halted_code: dcams_code,
 }
 
 /// The per-record callback of `dcams_client_upsert_batch`:
@@ -122,6 +128,9 @@ unsafe impl<T> Send for Shared<T> {}
 /// this one for other calls) but must not free this client, must not
 /// unwind (no C++ exception may leave it), and its userdata must be usable
 /// from those threads.
+///
+/// A 401 or 403 answer halts the batch: no new record is sent after it
+/// (every other record would be refused alike); `halted_code` says so.
 ///
 /// Returns `DCAMS_OK` once every record taken has been reported (whatever
 /// their outcomes: see `out_summary` and the callbacks); `*out_summary`
@@ -238,5 +247,6 @@ fn summary_of(s: &BatchSummary, struct_size: u32) -> dcams_batch_summary {
         bytes_sent: s.bytes_sent,
         elapsed_ms: u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX),
         learned_rate: s.learned_rate.unwrap_or(0.0),
+        halted_code: s.halted.map_or(dcams_code::DCAMS_OK, dcams_code::from),
     }
 }

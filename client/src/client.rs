@@ -354,12 +354,12 @@ impl Client {
             }
             meta.attempts += 1;
             let sent_at = Instant::now();
-            let remaining = deadline.saturating_duration_since(sent_at);
+            let budget = Budget { remaining: deadline.saturating_duration_since(sent_at), whole: timeout };
             if let Some(sink) = images.as_deref_mut() {
                 sink.reset();
             }
             let attempt_started = Instant::now();
-            let (outcome, last) = self.attempt(&credentials, request, sources, remaining, meta, images.as_deref_mut());
+            let (outcome, last) = self.attempt(&credentials, request, sources, budget, meta, images.as_deref_mut());
             *trace = last;
             if let Some(pacer) = pacer {
                 pacer.observe(sent_at, meta.http_status);
@@ -412,7 +412,7 @@ impl Client {
         c: &Credentials<'_>,
         r: &Request<'_>,
         (front, back): (Option<Source<'_>>, Option<Source<'_>>),
-        remaining: Duration,
+        budget: Budget,
         meta: &mut CallMeta,
         images: Option<&mut (dyn Sink + 'static)>,
     ) -> (Result<Parsed, Error>, Option<Trace>) {
@@ -450,7 +450,7 @@ impl Client {
         );
         let mut body = Sent { len: body.len(), body, sent: 0, started, connection_known: false };
         probe::begin();
-        let result = self.exchange(&mut body, remaining, meta, images, &secrets);
+        let result = self.exchange(&mut body, budget, meta, images, &secrets);
         let trace = probe::end();
         // A new connection shows in the trace; an attempt that started its body without one reused a pooled one.
         meta.connection_reused = match &trace {
@@ -466,7 +466,7 @@ impl Client {
     fn exchange(
         &self,
         body: &mut Sent<Body<'_>>,
-        remaining: Duration,
+        budget: Budget,
         meta: &mut CallMeta,
         images: Option<&mut (dyn Sink + 'static)>,
         secrets: &[&str],
@@ -476,13 +476,13 @@ impl Client {
             .agent
             .post(&self.config.endpoint)
             .config()
-            .timeout_global(Some(remaining))
+            .timeout_global(Some(budget.remaining))
             .build()
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .header("Content-Length", body.len.to_string())
             .send(SendBody::from_reader(body));
-        let mut response = response.map_err(|e| self.transport_error(e))?;
+        let mut response = response.map_err(|e| self.transport_error(e, budget.whole))?;
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let head = Head {
             status: response.status().as_u16(),
@@ -492,7 +492,7 @@ impl Client {
         };
         meta.http_status = Some(head.status);
         let body = response.body_mut().with_config().limit(self.config.max_response_bytes);
-        let (connect, overall) = (self.config.connect_timeout, self.config.timeout);
+        let (connect, overall) = (self.config.connect_timeout, budget.whole);
         let bytes = match images {
             // A success reply with images: scanned as it arrives (download.rs).
             Some(sink) if (200..300).contains(&head.status) => {
@@ -519,8 +519,9 @@ impl Client {
         classify(&head, bytes, secrets)
     }
 
-    fn transport_error(&self, e: ureq::Error) -> Error {
-        let e = transport_error(e, self.config.connect_timeout, self.config.timeout);
+    /// `whole`: the call's deadline, as the caller set it (named in timeouts).
+    fn transport_error(&self, e: ureq::Error, whole: Duration) -> Error {
+        let e = transport_error(e, self.config.connect_timeout, whole);
         match (&self.proxy, e.kind()) {
             (Some(via), ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls) => {
                 e.add_detail(&format!("through the proxy at {via}"))
@@ -622,6 +623,14 @@ fn stopped(stop: Stop, timeout: Duration) -> Error {
             format!("timed out: the call's overall deadline of {} ms passed", timeout.as_millis()),
         ),
     }
+}
+
+/// The time one attempt may take: what is left of the call's deadline, and
+/// the whole deadline (the call's own timeout, or the client's).
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    remaining: Duration,
+    whole: Duration,
 }
 
 /// The credentials every attempt of one call sends.

@@ -214,6 +214,29 @@ fn stopping_takes_no_new_record_and_reports_those_in_flight() {
 }
 
 #[test]
+fn a_401_halts_the_batch_after_the_records_in_flight() {
+    let _serial = serial();
+    let sb = start(SandboxConfig { latency: Duration::from_millis(20), ..SandboxConfig::default() });
+    let config = dcams_client::Config { pass: Some(dcams_client::Secret::new("wrong-pass")), ..config(&sb) };
+    let client = Client::new(config).unwrap();
+    let options = BatchOptions { concurrency: 4, rate: None, stop: None };
+    let mut kinds = Vec::new();
+    let summary = client
+        .upsert_batch((0..1000u64).map(|i| ((), Ok::<_, ()>(customer(i)))), &options, |r| match r.outcome {
+            Err(RecordError::Call(e)) => kinds.push(e.kind()),
+            other => panic!("every record is refused: {other:?}"),
+        })
+        .unwrap();
+    assert_eq!(summary.halted, Some(ErrorKind::Unauthorized), "{summary:?}");
+    assert!(summary.stopped);
+    // No record is sent after the first 401: at most the 4 already in flight.
+    let requests = sb.stats().requests;
+    assert!((1..=4).contains(&requests), "{requests} requests reached the sandbox");
+    assert_eq!(summary.records, requests);
+    assert_eq!(kinds, vec![ErrorKind::Unauthorized; requests as usize]);
+}
+
+#[test]
 fn bad_options_are_refused_before_anything_is_read() {
     let _serial = serial();
     let sb = sandbox();

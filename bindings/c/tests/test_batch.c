@@ -140,6 +140,16 @@ typedef struct blob {
     size_t len;
 } blob;
 
+/* Counts the records refused with a 401 (the halting test's callback). */
+static int32_t count_refused(void *userdata, size_t index, dcams_code code, const char *json,
+                             const dcams_call_meta *meta)
+{
+    (void)index, (void)json, (void)meta;
+    if (code == DCAMS_ERR_UNAUTHORIZED)
+        atomic_fetch_add((atomic_int *)userdata, 1);
+    return 0;
+}
+
 static blob read_file(const char *path)
 {
     blob b = {NULL, 0};
@@ -312,6 +322,28 @@ int main(int argc, char **argv)
         check(summary2.records >= 3 && summary2.records <= 3 + 2, "at most the records in flight after the stop",
               -1, NULL);
         CHECK(summary2.records == (uint64_t)atomic_load(&s2.total));
+    }
+
+    /* A wrong password halts the batch: nothing is sent after the first 401. */
+    printf("== a wrong password halts the batch\n");
+    {
+        dcams_client *wrong = NULL;
+        dcams_batch_summary summary3 = DCAMS_BATCH_SUMMARY_INIT;
+        dcams_batch_options four = DCAMS_BATCH_OPTIONS_INIT;
+        static atomic_int refused;
+        snprintf(config, sizeof config,
+                 "{\"environment\":false,\"endpoint\":\"%s\",\"user\":\"sandbox-user\",\"pass\":\"wrong-pass\"}",
+                 url);
+        CHECK(dcams_client_new(config, &wrong, NULL) == DCAMS_OK);
+        four.concurrency = 4;
+        code = dcams_client_upsert_batch(wrong, array, (size_t)n, &four, count_refused, &refused, &summary3, NULL);
+        CHECK(code == DCAMS_OK);
+        CHECK(summary3.halted_code == DCAMS_ERR_UNAUTHORIZED && summary3.stopped == 1);
+        check(summary3.attempts >= 1 && summary3.attempts <= 4, "at most the 4 requests in flight were sent", -1,
+              NULL);
+        CHECK((uint64_t)atomic_load(&refused) == summary3.attempts);
+        CHECK(summary.halted_code == DCAMS_OK);
+        dcams_client_free(wrong);
     }
 
     /* The one rule: a failure before any record leaves the summary untouched. */

@@ -150,6 +150,7 @@ class dcams_batch_summary(Structure):
         ("bytes_sent", c_uint64),
         ("elapsed_ms", c_uint64),
         ("learned_rate", c_double),
+        ("halted_code", dcams_code_t),
     ]
 
 

@@ -91,6 +91,14 @@ def _no_call(code: int) -> CallMeta:
     return CallMeta(code, 0, None, 0, 0, 0, None)
 
 
+def _halted(code: int) -> DcamsError:
+    """The error that ends a batch the library halted (a 401 or 403 answer)."""
+    status = 401 if code == Code.UNAUTHORIZED else 403
+    why = "refused the credentials" if status == 401 else "refused access"
+    message = f"the batch halted: the service {why} (HTTP {status}); no record was sent after that answer"
+    return error_from_json(code, json.dumps({"message": message, "http_status": status}))
+
+
 def _reporter(
     progress: Union[None, bool, Callable[[BatchProgress], None]], total: Optional[int]
 ) -> Tuple[Optional[Callable[[BatchProgress], None]], Callable[[], None]]:
@@ -174,7 +182,10 @@ def upsert_many(
     for a tqdm bar when tqdm is installed (a line on stderr every 5 s
     otherwise). Stopping the iteration (``break``, an exception, closing the
     generator) stops the batch: no further record is sent; those in flight
-    finish first.
+    finish first. A 401 or 403 answer halts the batch the same way (every
+    other record would be refused alike): the records in flight are
+    yielded, then the iteration raises :class:`dcams.UnauthorizedError`
+    (or :class:`dcams.ForbiddenError`).
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 1024:
         raise InvalidArgumentError("concurrency must be an int from 1 to 1024", code=Code.INVALID_ARGUMENT)
@@ -221,6 +232,8 @@ def upsert_many(
                 learned = float(summary.learned_rate)
                 if learned > 0:
                     pace = learned if pace is None else min(pace, learned)
+                if summary.halted_code:
+                    raise _halted(int(summary.halted_code))
             del keep, structs
     finally:
         stop.set()

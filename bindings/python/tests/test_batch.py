@@ -138,3 +138,18 @@ def test_bad_arguments_are_refused_before_anything_is_sent(sandbox):
         for kw in ({"concurrency": 0}, {"concurrency": 2000}, {"rate": -1}, {"window": 0}):
             with pytest.raises(dcams.InvalidArgumentError):
                 list(client.upsert_many([{"email": "x@example.com", "front": tiny_png()}], **kw))
+
+
+def test_a_401_halts_the_batch_and_raises_after_the_records_in_flight(sandbox):
+    run = uuid.uuid4().hex[:8]
+    records = [{"email": f"halt-{run}-{i}@example.com", "front": tiny_png()} for i in range(300)]
+    before = sandbox.requests()
+    results: List[dcams.BatchResult] = []
+    with sandbox.client(password="wrong-pass") as client:
+        with pytest.raises(dcams.UnauthorizedError) as caught:
+            for r in client.upsert_many(records, concurrency=4):
+                results.append(r)
+    sent = sandbox.requests() - before
+    assert 1 <= sent <= 4, f"no record is sent after the first 401: {sent} requests"
+    assert len(results) == sent and all(isinstance(r.error, dcams.UnauthorizedError) for r in results)
+    assert caught.value.http_status == 401 and "halted" in str(caught.value)

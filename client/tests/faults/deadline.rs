@@ -183,3 +183,19 @@ fn timeout_ms_holds_in_every_phase_20_of_20() {
     });
     assert_rows(problems);
 }
+
+/// A per-call timeout is the deadline the error names (an operator's
+/// `get_status(..., timeout_ms=500)` was told of the client's 120000 ms).
+#[test]
+fn a_timeout_names_the_calls_own_deadline() {
+    let server = Misbehave::start(Behavior::StallBeforeHeaders);
+    let mut config = deadline_config(&server.url());
+    config.timeout = ms(120_000);
+    let client = Client::new(config).unwrap();
+    let request = dcams_client::Request::get_status("deadline@example.com").with_timeout(ms(300));
+    let started = Instant::now();
+    let e = client.send(&request).unwrap_err();
+    assert!(started.elapsed() < ms(300) + SLACK, "{:?}", started.elapsed());
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.message().contains("300 ms") && !e.message().contains("120000"), "the call's deadline: {e}");
+}
