@@ -70,3 +70,15 @@ fn check_passes_with_the_right_credentials_and_names_them_otherwise() {
     assert!(!report.contains("not-the-password") && !err.contains("not-the-password"));
     assert_eq!(sb.customer_count(), 0, "a check stores nothing");
 }
+
+#[test]
+fn check_output_ends_with_a_line_end() {
+    let sb = start(SandboxConfig::default());
+    let out = run(&sb, &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).ends_with("\n") && !text(&out.stdout).ends_with("\n\n"), "{:?}", text(&out.stdout));
+    let out = dcams(&sb, &["check"]).env("DCAMS_PASS", "not-the-password").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).ends_with("\n") && !text(&out.stdout).ends_with("\n\n"), "{:?}", text(&out.stdout));
+    assert!(text(&out.stderr).ends_with("\n"), "{:?}", text(&out.stderr));
+}
