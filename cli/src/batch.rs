@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dcams_client::{mask_email, BatchOptions, Client, Error, RateLimit, RecordError, Request, UpsertKind};
+use dcams_client::{
+    mask_email, BatchOptions, Client, Customer, Error, ErrorKind, RateLimit, RecordError, Request, UpsertKind,
+};
 
-use crate::input::{self, Format, Raw, Rows};
+use crate::input::{self, Format, Raw, Record, Rows};
 use crate::journal::{Done, Entry, Hasher, Journal};
 use crate::progress::{self, Counts, Progress};
 use crate::{code_of, Exit};
@@ -148,20 +150,12 @@ pub fn run(args: Args, client: Client) -> Exit {
     if let Err(e) = options.check() {
         return Exit::usage(format!("--concurrency: {}", e.message()));
     }
-    let done = match (&args.journal, args.resume) {
-        (Some(path), true) => match Done::read(path) {
-            Ok(done) => {
-                if done.unreadable > 0 {
-                    eprintln!(
-                        "dcams batch: {} line(s) of the journal cannot be read (cut short by a kill?): ignored",
-                        done.unreadable
-                    );
-                }
-                Some(done)
-            }
-            Err(e) => return Exit::usage(format!("cannot read the journal {}: {e}", path.display())),
+    let done = match &args.journal {
+        Some(path) => match read_journal(path, args.resume) {
+            Ok(done) => done,
+            Err(message) => return Exit::usage(message),
         },
-        _ => None,
+        None => None,
     };
     let mut journal =
         match args.journal.as_ref().filter(|_| !args.dry_run).map(|p| Journal::open(p).map_err(|e| (p, e))) {
@@ -191,21 +185,18 @@ pub fn run(args: Args, client: Client) -> Exit {
             Err(_) => "***".to_owned(),
         };
         let mut tag = Tag { row: row.row, line: row.line, email, hash: None, raw: row.raw };
-        let record = match row.record {
-            Ok(record) if hash_rows => match hasher.hash(&record) {
-                Ok(hash) => {
-                    if done.as_ref().is_some_and(|d| d.contains(&hash)) {
-                        skipped.fetch_add(1, Ordering::Relaxed);
-                        return None;
-                    }
-                    tag.hash = Some(hash);
-                    Ok(record)
-                }
-                Err(e) => Err(e),
-            },
-            other => other,
+        let record = match check_row(&client, row.record, hash_rows.then_some(&mut hasher)) {
+            Ok((_, Some(hash))) if done.as_ref().is_some_and(|d| d.contains(&hash)) => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            Ok((customer, hash)) => {
+                tag.hash = hash;
+                Ok(customer)
+            }
+            Err(e) => Err(e),
         };
-        Some((tag, record.map(|r| r.customer())))
+        Some((tag, record))
     });
 
     let started = Instant::now();
@@ -270,8 +261,8 @@ pub fn run(args: Args, client: Client) -> Exit {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            let outcome = record.and_then(|c| client.validate(&Request::upsert(&c))).map(|()| None);
-            report(tag, outcome, 0);
+            // Checked by check_row as the real run checks it; nothing more to do.
+            report(tag, record.map(|_| None), 0);
         }
         None
     } else {
@@ -293,17 +284,29 @@ pub fn run(args: Args, client: Client) -> Exit {
     };
     counts.skipped = skipped.load(Ordering::Relaxed);
     counts.done = counts.ok + counts.failed + counts.skipped;
-    progress.finish(counts);
+    // Off the screen before the summary, which would otherwise start on the bar's line.
+    progress.finish();
     let elapsed = started.elapsed();
+    let halted = summary.as_ref().and_then(|s| s.halted);
+    let stopped = halted.is_some() || summary.as_ref().is_some_and(|s| s.stopped) || stop.load(Ordering::SeqCst);
+    // The records never sent: every record of the input less those reported or skipped.
+    let not_sent = match stopped {
+        true => total.or_else(|| input::count(&args.input, format)).map(|t| t.saturating_sub(counts.done)),
+        false => None,
+    };
 
     let mut out = std::io::stdout().lock();
     let secs = elapsed.as_secs_f64();
     let processed = counts.ok + counts.failed;
-    let per_second = if secs > 0.0 { processed as f64 / secs } else { 0.0 };
+    // A rate over less than a second says nothing (13 records in 1 ms are not 13,000 a second).
+    let rate = match secs >= 1.0 {
+        true => format!(" ({:.1} records/s)", processed as f64 / secs),
+        false => String::new(),
+    };
     let _ = match &summary {
         Some(s) => writeln!(
             out,
-            "dcams batch: {processed} records in {secs:.1} s ({per_second:.1} records/s), {:.1} MB sent",
+            "dcams batch: {processed} records in {secs:.1} s{rate}, {:.1} MB sent",
             s.bytes_sent as f64 / 1e6
         ),
         None => writeln!(out, "dcams batch --dry-run: {processed} records checked in {secs:.1} s, nothing sent"),
@@ -328,13 +331,32 @@ pub fn run(args: Args, client: Client) -> Exit {
             let _ = writeln!(out, "  429s     {}{learned}", s.rate_limited);
         }
     }
-    let stopped = summary.as_ref().is_some_and(|s| s.stopped) || stop.load(Ordering::SeqCst);
     if let Some(e) = io_error {
         let _ = out.flush();
         return Exit::usage(e);
     }
+    let not_sent_text = match not_sent {
+        Some(n) => format!("{n} not sent"),
+        None => "the records not reported were not sent".to_owned(),
+    };
+    let again = match &args.journal {
+        Some(_) => "rerun with --resume",
+        None => "a rerun without a journal sends every record again",
+    };
+    if let Some(kind) = halted {
+        let (_, name) = code_of(kind);
+        let why = match kind {
+            ErrorKind::Forbidden => "the service refused access (HTTP 403",
+            _ => "the service refused the credentials (HTTP 401",
+        };
+        let _ = writeln!(
+            out,
+            "  halted: {why}, {name}) after {processed} records; {not_sent_text}; check them with `dcams check`, then {again}"
+        );
+        return Exit::SomeFailed;
+    }
     if stopped {
-        let _ = writeln!(out, "  interrupted: the records not reported were not sent; rerun with --resume");
+        let _ = writeln!(out, "  interrupted: {not_sent_text}; {again}");
         return Exit::Interrupted;
     }
     if counts.failed > 0 {
@@ -344,6 +366,55 @@ pub fn run(args: Args, client: Client) -> Exit {
         return Exit::SomeFailed;
     }
     Exit::Ok
+}
+
+/// Everything checked of a row before it is sent, in one order for a dry run
+/// and a real run alike (so that a dry run names the failure the real run
+/// would): the row itself, then the client's checks of the record and its
+/// images (e-mail, dob, each image readable and an image), then, with a
+/// journal, the content hash (which reads the images in full). Returns the
+/// customer and its hash.
+fn check_row(
+    client: &Client,
+    record: Result<Record, Error>,
+    hasher: Option<&mut Hasher>,
+) -> Result<(Customer<'static>, Option<String>), Error> {
+    let record = record?;
+    let customer = record.customer();
+    client.validate(&Request::upsert(&customer))?;
+    let hash = hasher.map(|h| h.hash(&record)).transpose()?;
+    Ok((customer, hash))
+}
+
+/// What the journal at `path` has as done, with `--resume`; `None` without.
+///
+/// Errors (for the operator): a journal that cannot be read; without
+/// `--resume`, a journal that already holds records (a run would send them
+/// all again and append to it).
+fn read_journal(path: &Path, resume: bool) -> Result<Option<Done>, String> {
+    let exists = path.try_exists().unwrap_or(true);
+    if resume && !exists {
+        eprintln!("dcams batch: no journal at {} yet: starting from the first record", path.display());
+        return Ok(Some(Done::default()));
+    }
+    let done = match exists {
+        true => Done::read(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?,
+        false => Done::default(),
+    };
+    if !resume && done.lines > 0 {
+        return Err(format!(
+            "the journal {} already holds {} record(s): pass --resume to skip those done, or remove it to start over",
+            path.display(),
+            done.lines
+        ));
+    }
+    if done.unreadable > 0 {
+        eprintln!(
+            "dcams batch: {} line(s) of the journal cannot be read (cut short by a kill?): ignored",
+            done.unreadable
+        );
+    }
+    Ok(resume.then_some(done))
 }
 
 /// First Ctrl-C (or SIGTERM): take no new record, finish those in flight.

@@ -9,6 +9,7 @@
 mod batch;
 mod input;
 mod journal;
+mod log;
 mod ops;
 mod progress;
 
@@ -25,6 +26,8 @@ use dcams_client::{Client, Config, ErrorKind, Settings};
 /// DCAMS_RETRIES, the proxy variables), then from --config, then --endpoint.
 /// Never put the password on the command line.
 ///
+/// Run `dcams check` first: it tells a wrong endpoint, certificate or password apart.
+///
 /// Exit codes: 0 success, 2 some records failed, 1 usage or setup error, 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "dcams", version)]
@@ -36,6 +39,11 @@ struct Cli {
     /// Storage endpoint URL (https://, or http:// to loopback only).
     #[arg(long, global = true, value_name = "URL")]
     endpoint: Option<String>,
+    /// Print the library's events of each call (attempts, responses, retries, outcomes) on
+    /// stderr at this level and the more severe ones; they hold no password or customer data
+    /// (e-mails masked). Default: the configuration file's `log_level` if it has one, else none.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = log::LEVELS)]
+    log: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,15 +116,27 @@ pub fn code_of(kind: ErrorKind) -> (i32, &'static str) {
 }
 
 fn client(cli: &Cli, concurrency: usize) -> Result<Client, String> {
+    // Whether the configuration file asks for a log level: honoured on stderr, as --log.
+    let mut file_log_level = false;
     let mut settings = match &cli.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Settings::from_json(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?
+            let settings = Settings::from_json(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+            file_log_level = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .is_some_and(|v| v.get("log_level").is_some_and(|l| !l.is_null()));
+            settings
         }
         None => Settings::new(),
     };
     if let Some(endpoint) = &cli.endpoint {
         settings.set_str("endpoint", endpoint).map_err(|e| e.message().to_owned())?;
+    }
+    if let Some(level) = &cli.log {
+        settings.set_str("log_level", level).map_err(|e| e.message().to_owned())?;
+    }
+    if cli.log.is_some() || file_log_level {
+        settings.set_log_sink(Some(log::sink()));
     }
     let mut config: Config = settings.config().map_err(|e| e.message().to_owned())?;
     // One pooled connection per worker.

@@ -95,7 +95,8 @@ pub fn set_status(client: &Client, email: &str, status: &str) -> Exit {
 /// printed step by step.
 pub fn check(client: &Client) -> Exit {
     let report = client.check();
-    print!("{report}");
+    // The report's last line (the verdict or the hint) has no line end of its own.
+    println!("{}", report.to_string().trim_end_matches('\n'));
     if report.ok() {
         Exit::Ok
     } else {

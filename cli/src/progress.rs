@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How progress is shown (`--progress`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,11 +46,18 @@ impl Progress {
         let bar = (mode == Mode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(4));
             let template = if total.is_some() {
-                "{bar:30} {pos}/{len} {msg} {per_sec} ETA {eta}"
+                "{bar:30} {pos}/{len} {msg} {rate} ETA {eta}"
             } else {
-                "{spinner} {pos} {msg} {per_sec}"
+                "{spinner} {pos} {msg} {rate}"
             };
-            bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+            let style = ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // indicatif's own {per_sec} prints every digit it has (94.9099/s).
+                .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(state.per_sec()));
+                });
+            bar.set_style(style);
+            crate::log::set_bar(Some(bar.clone()));
             bar
         });
         let now = Instant::now();
@@ -70,19 +77,18 @@ impl Progress {
         }
     }
 
-    /// Prints a note without breaking the bar.
+    /// Prints a note without breaking the bar (also when the bar is hidden:
+    /// `--progress bar` without a terminal).
     pub fn note(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
-        }
+        crate::log::line(text);
     }
 
-    pub fn finish(&mut self, c: Counts) {
+    /// Takes the bar off the screen: the summary that follows starts on a
+    /// line of its own (it says everything the bar did).
+    pub fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
-            bar.set_position(c.done);
-            bar.set_message(message(c));
-            bar.finish();
+            crate::log::set_bar(None);
+            bar.finish_and_clear();
         }
     }
 
@@ -103,10 +109,32 @@ impl Progress {
     }
 }
 
+/// A rate for the bar: `94.9/s`, at most one decimal.
+pub fn rate(per_second: f64) -> String {
+    if per_second.is_finite() && per_second > 0.0 {
+        format!("{per_second:.1}/s")
+    } else {
+        "0.0/s".to_owned()
+    }
+}
+
 fn message(c: Counts) -> String {
     let mut m = format!("{} ok, {} failed", c.ok, c.failed);
     if c.skipped > 0 {
         m.push_str(&format!(", {} skipped", c.skipped));
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_have_at_most_one_decimal() {
+        assert_eq!(rate(94.909_912), "94.9/s");
+        assert_eq!(rate(0.0), "0.0/s");
+        assert_eq!(rate(f64::INFINITY), "0.0/s");
+        assert_eq!(rate(1200.06), "1200.1/s");
+    }
 }

@@ -278,6 +278,9 @@ fn ctrl_c_stops_taking_records_and_leaves_the_journal_consistent() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("interrupted"), "{}", text(&out.stdout));
+    // How many were not sent: every record not journaled.
+    let not_sent = format!("{} not sent; rerun with --resume", 1000 - journal(&journal_path).len());
+    assert!(text(&out.stdout).contains(&not_sent), "{}", text(&out.stdout));
     // Every record sent was finished and journaled: the journal and the sandbox agree.
     let (_, sample) = sample_rows();
     let journaled: HashSet<String> =
@@ -355,4 +358,203 @@ fn usage_errors_exit_1() {
     assert!(text(&run(&sb, &["batch", bad_header.to_str().unwrap()]).stderr).contains("\"DOB\""));
     assert_eq!(run(&sb, &["--help"]).status.code(), Some(0));
     assert_eq!(sb.stats().requests, 0);
+}
+
+/// The first `n` sample customers as a CSV file in `dir`.
+fn first_customers(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let (header, mut rows) = sample_rows();
+    rows.truncate(n);
+    let path = dir.join("c.csv");
+    write_csv(&path, &header, &rows);
+    path
+}
+
+#[test]
+fn wrong_credentials_halt_the_batch_after_the_records_in_flight() {
+    let _serial = serial();
+    let sb = start(SandboxConfig::default());
+    let dir = temp_dir("halt");
+    let journal_path = dir.join("journal.jsonl");
+    let csv = customers_csv();
+    let args = [
+        "batch",
+        csv.to_str().unwrap(),
+        "--journal",
+        journal_path.to_str().unwrap(),
+        "--concurrency",
+        "4",
+        "--progress",
+        "none",
+    ];
+    let out = dcams(&sb, &args).env("DCAMS_PASS", "wrong-secret-4711").output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    let requests = sb.stats().requests;
+    assert!((1..=8).contains(&requests), "at most 2 × concurrency requests, not {requests}");
+    assert!(
+        stdout.contains(&format!(
+            "halted: the service refused the credentials (HTTP 401, DCAMS_ERR_UNAUTHORIZED) after {requests} records; {} not sent; check them with `dcams check`",
+            1000 - requests
+        )),
+        "{stdout}"
+    );
+    // The journal has the records sent (as failed: a resume sends them again), nothing else.
+    let lines = journal(&journal_path);
+    assert_eq!(lines.len() as u64, requests);
+    assert!(lines.iter().all(|l| l["name"] == "DCAMS_ERR_UNAUTHORIZED" && l["code"] != 0), "{lines:?}");
+    assert!(!stdout.contains("wrong-secret-4711") && !stderr.contains("wrong-secret-4711"));
+    // With the right password, the resume sends everything.
+    let out = run(&sb, &[&args[..], &["--resume"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(sb.stats().created, 1000);
+}
+
+#[test]
+fn a_journal_with_records_needs_resume_and_a_missing_one_is_a_fresh_start() {
+    let _serial = serial();
+    let sb = start(SandboxConfig::default());
+    let dir = temp_dir("journal-safety");
+    let csv = first_customers(&dir, 13);
+    let journal_path = dir.join("journal.jsonl");
+    let args = ["batch", csv.to_str().unwrap(), "--journal", journal_path.to_str().unwrap(), "--progress", "none"];
+
+    // --resume and no journal yet: a note, then every record.
+    let out = run(&sb, &[&args[..], &["--resume"]].concat());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("no journal at {} yet: starting from the first record", journal_path.display())),
+        "{stderr}"
+    );
+    assert_eq!(sb.stats().created, 13);
+    assert_eq!(journal(&journal_path).len(), 13);
+    // 13 records in well under a second: no records/s figure.
+    assert!(!stdout.contains("records/s"), "{stdout}");
+
+    // The journal holds records: without --resume, a usage error naming it; nothing sent.
+    let out = run(&sb, &args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&journal_path.display().to_string()) && stderr.contains("--resume"), "{stderr}");
+    assert!(stderr.contains("remove it"), "{stderr}");
+    assert_eq!(sb.stats().requests, 13);
+    assert_eq!(journal(&journal_path).len(), 13, "the journal is left as it was");
+
+    // An empty journal holds nothing to lose.
+    std::fs::write(&journal_path, "").unwrap();
+    let out = run(&sb, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_dry_run_names_the_failure_the_real_run_gets() {
+    let _serial = serial();
+    let sb = start(SandboxConfig::default());
+    let dir = temp_dir("same-order");
+    let (header, mut rows) = sample_rows();
+    rows.truncate(3);
+    rows[1][8] = "19900231".into(); // row 2: no such date ...
+    rows[1][10] = "id/missing.jpg".into(); // ... and no such image
+    rows[2][10] = "id/missing.jpg".into(); // row 3: only the image
+    let csv_path = dir.join("c.csv");
+    write_csv(&csv_path, &header, &rows);
+    let failures_of = |path: &std::path::Path| -> Vec<(String, String, String)> {
+        csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .unwrap()
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_owned(), r[2].to_owned(), r[3].to_owned())
+            })
+            .collect()
+    };
+    let dry = dir.join("dry.csv");
+    let out = run(
+        &sb,
+        &["batch", csv_path.to_str().unwrap(), "--dry-run", "--failures", dry.to_str().unwrap(), "--progress", "none"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let real = dir.join("real.csv");
+    let journal_path = dir.join("j.jsonl");
+    let out = run(
+        &sb,
+        &[
+            "batch",
+            csv_path.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--failures",
+            real.to_str().unwrap(),
+            "--progress",
+            "none",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let expected = [
+        ("2".to_owned(), "DCAMS_ERR_VALIDATION".to_owned(), "dob".to_owned()),
+        ("3".to_owned(), "DCAMS_ERR_FILE".to_owned(), "documents.front".to_owned()),
+    ];
+    assert_eq!(failures_of(&dry), expected);
+    assert_eq!(failures_of(&real), expected);
+    assert_eq!(sb.stats().created, 1);
+}
+
+/// On a terminal: the bar's rate has at most one decimal, and the bar is off
+/// the screen before the summary, which starts on a line of its own.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_summary_starts_on_its_own_line() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let _serial = serial();
+    let sb = start(SandboxConfig { latency: Duration::from_millis(5), ..SandboxConfig::default() });
+    let dir = temp_dir("tty");
+    let csv = first_customers(&dir, 200);
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize { ws_row: 40, ws_col: 150, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: openpty writes the two descriptors it opens; the others are optional.
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
+    assert_eq!(rc, 0);
+    // SAFETY: the descriptors were just opened and are owned here only.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut child = dcams(&sb, &["batch", csv.to_str().unwrap()])
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(master);
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Until the child is gone and the slave closed (EIO on Linux).
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{}", text(&bytes));
+    let screen = text(&bytes);
+    // Without escape sequences: what is between two line starts.
+    let mut plain = String::new();
+    let mut chars = screen.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next_if_eq(&'[').is_some() {
+                while chars.next_if(|c| !c.is_ascii_alphabetic()).is_some() {}
+            }
+            chars.next();
+            plain.push('\r');
+        } else {
+            plain.push(c);
+        }
+    }
+    let at = plain.find("dcams batch: 200 records").unwrap_or_else(|| panic!("{screen:?}"));
+    assert!(plain[..at].trim_end_matches(' ').is_empty() || plain[..at].ends_with(['\r', '\n']), "{screen:?}");
+    for word in plain.split_whitespace().filter(|w| w.ends_with("/s")) {
+        let decimals = word.trim_end_matches("/s").split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 1, "{word} in {screen:?}");
+    }
 }
