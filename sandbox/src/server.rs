@@ -310,7 +310,10 @@ async fn storage(State(app): State<AppState>, req: Request) -> Response {
         }
     }
     if !app.config.latency.is_zero() {
-        tokio::time::sleep(app.config.latency).await;
+        // A thread's sleep, not tokio's: its timer wheel rounds up to whole
+        // milliseconds and wakes late on a busy machine (20 ms came to ~22).
+        let latency = app.config.latency;
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(latency)).await;
     }
     if let Some(answer) = app.script.next() {
         return scripted(answer);
