@@ -428,8 +428,17 @@ fn a_journal_with_records_needs_resume_and_a_missing_one_is_a_fresh_start() {
     );
     assert_eq!(sb.stats().created, 13);
     assert_eq!(journal(&journal_path).len(), 13);
-    // 13 records in well under a second: no records/s figure.
-    assert!(!stdout.contains("records/s"), "{stdout}");
+    // 13 records take well under a second (unless the machine is swamped):
+    // a run under a second gives no records/s figure.
+    let secs: f64 = stdout
+        .split(" records in ")
+        .nth(1)
+        .and_then(|rest| rest.split(" s").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {stdout}"));
+    if secs < 0.95 {
+        assert!(!stdout.contains("records/s"), "{stdout}");
+    }
 
     // The journal holds records: without --resume, a usage error naming it; nothing sent.
     let out = run(&sb, &args);
@@ -459,7 +468,7 @@ fn a_dry_run_names_the_failure_the_real_run_gets() {
     let csv_path = dir.join("c.csv");
     write_csv(&csv_path, &header, &rows);
     let failures_of = |path: &std::path::Path| -> Vec<(String, String, String)> {
-        csv::ReaderBuilder::new()
+        let mut rows: Vec<(String, String, String)> = csv::ReaderBuilder::new()
             .flexible(true)
             .from_path(path)
             .unwrap()
@@ -468,7 +477,10 @@ fn a_dry_run_names_the_failure_the_real_run_gets() {
                 let r = r.unwrap();
                 (r[0].to_owned(), r[2].to_owned(), r[3].to_owned())
             })
-            .collect()
+            .collect();
+        // Written as records finish, which is not input order.
+        rows.sort();
+        rows
     };
     let dry = dir.join("dry.csv");
     let out = run(
