@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "dcams.h"
+#include "check.h"
 #include "http_get.h"
 
 #include <pthread.h>
@@ -38,25 +39,7 @@
 
 /* ---- tiny test harness ------------------------------------------------ */
 
-static atomic_int g_passed, g_failed;
-
-static int check_impl(int ok, const char *expr, const char *context, const char *file, int line)
-{
-    if (ok) {
-        atomic_fetch_add(&g_passed, 1);
-    } else {
-        atomic_fetch_add(&g_failed, 1);
-        fprintf(stderr, "FAIL %s:%d: %s\n", file, line, expr);
-        if (context != NULL)
-            fprintf(stderr, "     got: %.600s\n", context);
-    }
-    return ok;
-}
-
-/* CHECK(cond): counts a pass or a failure (thread-safe). */
-#define CHECK(cond) check_impl(!!(cond), #cond, NULL, __FILE__, __LINE__)
-/* CHECK_CTX(cond, text): as CHECK, printing `text` (e.g. a result JSON) on failure. */
-#define CHECK_CTX(cond, text) check_impl(!!(cond), #cond, (text), __FILE__, __LINE__)
+/* CHECK, CHECK_CTX, check_summary: check.h */
 
 static int check_code(int got, int want, const char *json, const char *file, int line)
 {
@@ -2373,7 +2356,5 @@ int main(int argc, char **argv)
             test_threads(8, 50);
     }
 
-    printf("%d passed, %d failed\n", atomic_load(&g_passed), atomic_load(&g_failed));
-    fflush(stdout); /* before any exit-time leak report (LeakSanitizer ends with _exit) */
-    return atomic_load(&g_failed) == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "dcams.h"
+#include "check.h"
 #include "http_get.h"
 
 #include <arpa/inet.h>
@@ -26,20 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int g_passed, g_failed;
-
-static int check_impl(int ok, const char *expr, const char *context, const char *file, int line)
-{
-    if (ok) {
-        atomic_fetch_add(&g_passed, 1);
-    } else {
-        atomic_fetch_add(&g_failed, 1);
-        fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, expr, context ? " -- " : "", context ? context : "");
-    }
-    return ok;
-}
-#define CHECK(cond) check_impl(!!(cond), #cond, NULL, __FILE__, __LINE__)
-#define CHECK_CTX(cond, text) check_impl(!!(cond), #cond, (text), __FILE__, __LINE__)
+/* CHECK, CHECK_CTX, check_summary: check.h */
 
 static char g_url[512], g_base[512], g_slow_url[512];
 static int g_quick;
@@ -453,6 +441,5 @@ int main(int argc, char **argv)
     test_check();
     test_cancel();
 
-    printf("%d passed, %d failed\n", atomic_load(&g_passed), atomic_load(&g_failed));
-    return atomic_load(&g_failed) == 0 ? 0 : 1;
+    return check_summary();
 }
