@@ -21,7 +21,8 @@ use dcams_abi_kit::{check_error, new_client, service_call, Check};
 use dcams_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
-const STRING_MEMBERS: [&str; 7] = ["endpoint", "user", "pass", "test_key", "ca_file", "ca_bundle", "proxy"];
+const STRING_MEMBERS: [&str; 10] =
+    ["endpoint", "user", "pass", "test_key", "ca_file", "ca_bundle", "proxy", "log_level", "app_name", "app_version"];
 const INT_MEMBERS: [&str; 8] = [
     "connect_timeout_ms",
     "send_timeout_ms",

@@ -504,6 +504,17 @@ fn config_value(name: &'static str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         "user" | "pass" | "test_key" => "\\PC{0,12}".prop_map(Value::from).boxed(),
+        "log_level" => prop_oneof![
+            Just(Value::from("info")),
+            Just(Value::from("trace")),
+            Just(Value::from("TRACE")),
+            "\\PC{0,8}".prop_map(Value::from),
+        ]
+        .boxed(),
+        "app_name" | "app_version" => {
+            prop_oneof!["[A-Za-z0-9.!#$%&'*+^_`|~-]{1,12}".prop_map(Value::from), "\\PC{0,12}".prop_map(Value::from)]
+                .boxed()
+        }
         "ca_file" | "ca_bundle" => prop_oneof![
             Just(Value::from("/nonexistent/ca.pem")),
             Just(Value::from("/dev/null")),
@@ -529,7 +540,7 @@ fn config_value(name: &'static str) -> BoxedStrategy<Value> {
     prop_oneof![4 => good, 1 => json_leaf(), 1 => any_json()].boxed()
 }
 
-const CONFIG_MEMBERS: [&str; 19] = [
+const CONFIG_MEMBERS: [&str; 22] = [
     "environment",
     "endpoint",
     "user",
@@ -549,6 +560,9 @@ const CONFIG_MEMBERS: [&str; 19] = [
     "max_idle_connections",
     "check_image_format",
     "danger_allow_plain_http",
+    "log_level",
+    "app_name",
+    "app_version",
 ];
 
 /// Configuration objects: a random subset of the documented members with
