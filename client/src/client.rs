@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use ureq::{Agent, SendBody};
 
-use super::batch::{Pacer, Turn};
+use super::batch::{Paced, Turn};
 use super::body::{Body, BodyBuilder};
 use super::cancel::{Stop, Watch};
 use super::config::{Config, Secret};
@@ -239,7 +239,7 @@ impl Client {
     /// [`CallMeta`]. With a `pacer` (a batch's, whose turn the first attempt
     /// already has), every retry waits for its turn, and every attempt
     /// reports what it saw.
-    pub(crate) fn execute(&self, request: &Request<'_>, pacer: Option<&Pacer>) -> Result<Parsed, Error> {
+    pub(crate) fn execute(&self, request: &Request<'_>, pacer: Option<Paced<'_>>) -> Result<Parsed, Error> {
         self.execute_with(request, pacer, None)
     }
 
@@ -247,7 +247,7 @@ impl Client {
     fn execute_with(
         &self,
         request: &Request<'_>,
-        pacer: Option<&Pacer>,
+        pacer: Option<Paced<'_>>,
         images: Option<&mut (dyn Sink + 'static)>,
     ) -> Result<Parsed, Error> {
         self.execute_traced(request, pacer, images, &mut None)
@@ -257,7 +257,7 @@ impl Client {
     pub(crate) fn execute_traced(
         &self,
         request: &Request<'_>,
-        pacer: Option<&Pacer>,
+        pacer: Option<Paced<'_>>,
         images: Option<&mut (dyn Sink + 'static)>,
         trace: &mut Option<Trace>,
     ) -> Result<Parsed, Error> {
@@ -284,7 +284,7 @@ impl Client {
         &self,
         request: &Request<'_>,
         started: Instant,
-        pacer: Option<&Pacer>,
+        pacer: Option<Paced<'_>>,
         meta: &mut CallMeta,
         mut images: Option<&mut (dyn Sink + 'static)>,
         trace: &mut Option<Trace>,
@@ -322,6 +322,8 @@ impl Client {
         watch.check().map_err(|stop| stopped(stop, timeout))?;
         // The failure that caused the retry in progress.
         let mut previous: Option<Error> = None;
+        // When the batch granted this attempt its turn (the pacer learns by it).
+        let mut turn_at = pacer.map_or(started, |p| p.first_turn);
         loop {
             let sources =
                 match (front.as_mut().map(Checked::source).transpose(), back.as_mut().map(Checked::source).transpose())
@@ -341,10 +343,13 @@ impl Client {
                         });
                     }
                 };
-            if let (Some(pacer), Some(cause)) = (pacer, &previous) {
+            if let (Some(paced), Some(cause)) = (pacer, &previous) {
                 // A retry takes its turn like any other request of the batch.
-                let why = match pacer.wait_turn(Some(deadline)) {
-                    Turn::Go => None,
+                let why = match paced.pacer.wait_turn(Some(deadline)) {
+                    Turn::Go => {
+                        turn_at = Instant::now();
+                        None
+                    }
                     Turn::Deadline => Some("not retried: the batch's pace would pass the deadline"),
                     Turn::Stopped => Some("not retried: the batch was stopped"),
                 };
@@ -361,8 +366,8 @@ impl Client {
             let attempt_started = Instant::now();
             let (outcome, last) = self.attempt(&credentials, request, sources, budget, meta, images.as_deref_mut());
             *trace = last;
-            if let Some(pacer) = pacer {
-                pacer.observe(sent_at, meta.http_status);
+            if let Some(paced) = pacer {
+                paced.pacer.observe(turn_at, meta.http_status);
             }
             let error = match outcome {
                 Ok(parsed) => return Ok(parsed),
@@ -374,9 +379,9 @@ impl Client {
             };
             events::attempt_failed(failure, attempt_started.elapsed());
             let hint = error.retry_hint();
-            if let (Some(pacer), RetryHint::After(wait)) = (pacer, hint) {
+            if let (Some(paced), RetryHint::After(wait)) = (pacer, hint) {
                 // The server asked for a pause: the batch takes it, not only this record.
-                pacer.retry_after(meta.http_status, wait);
+                paced.pacer.retry_after(meta.http_status, wait);
             }
             if hint == RetryHint::Never {
                 events::not_retried(failure, NotRetried::NotRetryable);
