@@ -11,6 +11,14 @@
 //! CONNECT proxies are layered on this transport by ureq, so the handshake
 //! and the proxy exchange are bounded the same way. Name resolution runs on
 //! a helper thread that the call stops waiting for at its deadline or cancel.
+//!
+//! A server may answer from the request head alone (a wrong path, a size
+//! limit, bad credentials) and close with the body unread; the kernel then
+//! resets the connection under the client's upload. A send that fails so
+//! (`EPIPE`, `ECONNRESET`) ends the sending: the rest of the request is
+//! dropped, ureq goes on to read the answer the server already sent (RFC
+//! 9112 §9.5), and the connection is never reused. With no answer there,
+//! the read fails and the attempt is a transport failure as before.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -152,6 +160,8 @@ pub(crate) struct WatchedTcp {
     buffers: LazyBuffers,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// The server stopped taking the request (see [`WatchedTcp::transmit_output`]).
+    peer_stopped_reading: bool,
 }
 
 impl std::fmt::Debug for WatchedTcp {
@@ -173,7 +183,13 @@ impl Drop for WatchedTcp {
 
 impl WatchedTcp {
     fn new(stream: TcpStream, buffers: LazyBuffers) -> WatchedTcp {
-        WatchedTcp { stream: Arc::new(stream), buffers, read_timeout: None, write_timeout: None }
+        WatchedTcp {
+            stream: Arc::new(stream),
+            buffers,
+            read_timeout: None,
+            write_timeout: None,
+            peer_stopped_reading: false,
+        }
     }
 
     fn shutdown_handle(&self) -> std::sync::Weak<dyn ShutdownHandle> {
@@ -205,6 +221,9 @@ impl Transport for WatchedTcp {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
         let bound = Bound::new(timeout.for_write());
+        if self.peer_stopped_reading {
+            return Ok(());
+        }
         let mut out = &self.buffers.output()[..amount];
         while !out.is_empty() {
             let wait = bound.next_wait()?;
@@ -213,6 +232,11 @@ impl Transport for WatchedTcp {
                 Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => out = &out[n..],
                 Err(e) if would_block(&e) => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => {
+                    // The server stopped taking the request: its answer, if any, is what counts.
+                    self.peer_stopped_reading = true;
+                    return Ok(());
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -237,6 +261,9 @@ impl Transport for WatchedTcp {
     }
 
     fn is_open(&mut self) -> bool {
+        if self.peer_stopped_reading {
+            return false;
+        }
         // Idle in the pool: nothing may be waiting to be read, and no end.
         let mut stream = &*self.stream;
         if stream.set_nonblocking(true).is_err() {

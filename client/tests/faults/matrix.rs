@@ -239,6 +239,47 @@ pub fn rows(creds: &Creds) -> Vec<Row> {
             1,
             Requests,
         ),
+        // A server that answers from the request head and closes with the
+        // body unread resets the connection under the client's upload (16 MB:
+        // more than loopback's socket buffers hold). The client stops sending
+        // and reads the answer already there (RFC 9112 §9.5), instead of a
+        // retried "Broken pipe"; a fresh connection for each retry.
+        Row {
+            upload: 16 << 20,
+            ..row(
+                "answer_early_413",
+                Target::Http(Behavior::AnswerEarly(Canned::new(413, Some("text/html"), "<html>413</html>"))),
+                err_detail(PayloadTooLarge, "text/html"),
+                1,
+                Requests,
+            )
+        },
+        Row {
+            upload: 16 << 20,
+            ..row(
+                "answer_early_404",
+                Target::Http(Behavior::AnswerEarly(Canned::json(404, r#"{"error":"not_found"}"#))),
+                err(NotFound),
+                1,
+                Requests,
+            )
+        },
+        Row {
+            upload: 16 << 20,
+            deadline: ms(8000),
+            ..row(
+                "answer_early_503",
+                Target::Http(Behavior::AnswerEarly(Canned::new(503, Some("text/html"), "<html>busy</html>"))),
+                err(ServerError),
+                3,
+                Connections,
+            )
+        },
+        // The same reset with no answer before it: a retryable transport failure.
+        Row {
+            upload: 16 << 20,
+            ..row("reset_during_upload", Target::Http(Behavior::ResetDuringUpload), err(Transport), 3, Connections)
+        },
         row("internal_500", json_err(500, "oops"), err(ServerError), 1, Requests),
         row(
             "bad_gateway_502_html",
@@ -676,6 +717,10 @@ row_tests!(
     forbidden_403,
     not_found_404,
     payload_too_large_413,
+    answer_early_413,
+    answer_early_404,
+    answer_early_503,
+    reset_during_upload,
     internal_500,
     bad_gateway_502_html,
     gateway_timeout_504,

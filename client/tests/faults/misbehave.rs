@@ -73,6 +73,13 @@ pub enum Behavior {
     ResetBeforeResponse,
     /// Read the request head, never read its body (the client's send blocks).
     StallReading,
+    /// Answer this right after the request head, without reading the body,
+    /// then close: the unread body makes the kernel reset the connection
+    /// while the client is still sending (a gateway refusing a request by
+    /// its head: a wrong path, a size limit, bad credentials).
+    AnswerEarly(Canned),
+    /// Reset the connection right after the request head, the body unread and no answer.
+    ResetDuringUpload,
     /// Read the request head and this many bytes of its body, then never read again.
     StallReadingAfter(usize),
     /// Headers with `Content-Length: declared`, then one byte of body every 50 ms, forever.
@@ -435,6 +442,14 @@ fn serve(mut s: TcpStream, behavior: &Behavior, sh: &Shared) -> io::Result<()> {
             stall_without_reading(&s, sh);
             return Ok(());
         }
+        if let Behavior::AnswerEarly(c) = &b {
+            write_canned(&mut s, c)?;
+            return Ok(());
+        }
+        if let Behavior::ResetDuringUpload = b {
+            reset(s);
+            return Ok(());
+        }
         if let Behavior::StallReadingAfter(n) = b {
             let mut got = req.early_body.len();
             let mut chunk = vec![0u8; 16 * 1024];
@@ -541,7 +556,12 @@ fn serve(mut s: TcpStream, behavior: &Behavior, sh: &Shared) -> io::Result<()> {
                 reset(s);
                 return Ok(());
             }
-            Behavior::StallReading | Behavior::StallReadingAfter(_) | Behavior::Silent | Behavior::Seq(_) => {
+            Behavior::StallReading
+            | Behavior::StallReadingAfter(_)
+            | Behavior::AnswerEarly(_)
+            | Behavior::ResetDuringUpload
+            | Behavior::Silent
+            | Behavior::Seq(_) => {
                 unreachable!()
             }
         }
