@@ -238,11 +238,7 @@ fn under_a_rate_limit_of_50_no_record_fails_and_the_rate_stays_near_50() {
 fn with_rate_30_the_service_never_sees_more_than_30_a_second() {
     let _serial = serial();
     let sb = start(SandboxConfig::default());
-    let dir = temp_dir("rate");
-    let (header, mut rows) = sample_rows();
-    rows.truncate(300);
-    let csv_path = dir.join("c.csv");
-    write_csv(&csv_path, &header, &rows);
+    let csv_path = first_customers(&temp_dir("rate"), 300);
     // The service's seconds start warm: a cold sandbox counts its first request late.
     assert_eq!(run(&sb, &["status", "warm@example.com"]).status.code(), Some(2));
     sb.reset();
